@@ -1,0 +1,84 @@
+using static TorchSharp.torch;
+
+namespace MlNetTts.Nn;
+
+/// <summary>
+/// Layer math that honours the active <see cref="CastingScope"/>: in a scope, inputs and weights are
+/// cast to the scope's 16-bit type, the math runs there, and the result comes back as float32, so
+/// softmax, norms and losses downstream stay float32 and mixed dtypes never reach a matmul (which
+/// aborts the process in TorchSharp). Without a scope these are the plain float32 operations.
+/// </summary>
+public static class Cast
+{
+    /// <summary>y = x W^T + b.</summary>
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias)
+    {
+        var scope = CastingScope.Current;
+        if (scope is null) return nn.functional.linear(input, weight, bias);
+        using var x = input.to(scope.DType);
+        using var y = nn.functional.linear(x, scope.Weight(weight), bias is null ? null : scope.Weight(bias));
+        return y.to(input.dtype);
+    }
+
+    /// <summary>1-d convolution (cross-correlation) with zero padding.</summary>
+    public static Tensor Conv1d(Tensor input, Tensor weight, Tensor? bias, long stride = 1, long padding = 0, long dilation = 1)
+    {
+        var scope = CastingScope.Current;
+        if (scope is null) return nn.functional.conv1d(input, weight, bias, stride, padding, dilation);
+        using var x = input.to(scope.DType);
+        var w = scope.Weight(weight);
+        var b = bias is null ? null : scope.Weight(bias);
+        // libtorch 2.10's bfloat16 conv1d on CPU returns wrong values for many shapes (measured on
+        // avx512_bf16: 20-100% relative error whenever out_channels < 64, and for some larger ones);
+        // its bfloat16 matmul is right for every shape tried, so convolve as im2col + matmul there.
+        using var y = scope.DType == ScalarType.BFloat16 && input.device_type == TorchSharp.DeviceType.CPU
+            ? Conv1dAsMatmul(x, w, b, stride, padding, dilation)
+            : nn.functional.conv1d(x, w, b, stride, padding, dilation);
+        return y.to(input.dtype);
+    }
+
+    /// <summary>conv1d as unfold + one matmul: (N, Cin, L) -> columns (N, Lout, Cin*K) @ W(Cout, Cin*K)^T.</summary>
+    internal static Tensor Conv1dAsMatmul(Tensor input, Tensor weight, Tensor? bias, long stride, long padding, long dilation)
+    {
+        using var scope = NewDisposeScope();
+        long n = input.shape[0], cin = input.shape[1], cout = weight.shape[0], k = weight.shape[2];
+        var padded = padding > 0 ? nn.functional.pad(input, new[] { padding, padding }) : input;
+        long span = dilation * (k - 1) + 1;
+        var windows = padded.unfold(2, span, stride); // (N, Cin, Lout, span)
+        if (dilation > 1) windows = windows.index(TensorIndex.Ellipsis, TensorIndex.Slice(0, null, dilation));
+        long lout = windows.shape[2];
+        var columns = windows.permute(0, 2, 1, 3).reshape(n, lout, cin * k);
+        var y = columns.matmul(weight.reshape(cout, cin * k).t());
+        if (bias is not null) y = y + bias;
+        return y.transpose(1, 2).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Matrix product of two activations.</summary>
+    public static Tensor Matmul(Tensor a, Tensor b)
+    {
+        var scope = CastingScope.Current;
+        if (scope is null) return a.matmul(b);
+        using var a16 = a.to(scope.DType);
+        using var b16 = b.to(scope.DType);
+        using var y = a16.matmul(b16);
+        return y.to(a.dtype);
+    }
+
+    /// <summary>
+    /// One LSTM cell step with PyTorch's gate order (input, forget, cell, output) and its CPU math:
+    /// gates = x W_ih^T + b_ih + h W_hh^T + b_hh. Returns the new (h, c); c stays float32 throughout.
+    /// </summary>
+    public static (Tensor H, Tensor C) LstmCell(Tensor input, Tensor h, Tensor c, Tensor weightIh, Tensor weightHh, Tensor? biasIh, Tensor? biasHh)
+    {
+        using var scope = NewDisposeScope();
+        var gates = Linear(input, weightIh, biasIh) + Linear(h, weightHh, biasHh);
+        var chunks = gates.chunk(4, dim: 1);
+        var i = chunks[0].sigmoid();
+        var f = chunks[1].sigmoid();
+        var g = chunks[2].tanh();
+        var o = chunks[3].sigmoid();
+        var cNext = f * c + i * g;
+        var hNext = o * cNext.tanh();
+        return (hNext.MoveToOuterDisposeScope(), cNext.MoveToOuterDisposeScope());
+    }
+}
