@@ -51,7 +51,7 @@ public sealed class Stft : IDisposable
             {
                 double angle = 2.0 * Math.PI * ((long)k * t % n) / n; // reduce first: exact argument
                 fourier[k * n + t] = Math.Cos(angle);
-                fourier[(bins + k) * n + t] = -Math.Sin(angle);
+                fourier[(bins + k) * n + t] = k == 0 || 2 * k == n ? 0.0 : -Math.Sin(angle); // exactly 0 at DC and Nyquist
             }
         }
         var fourier64 = tensor(fourier, dtype: ScalarType.Float64).reshape(2 * bins, n);
@@ -60,9 +60,21 @@ public sealed class Stft : IDisposable
         // forward_basis = float32(fourier) * float32(window)
         _forwardBasis = (fourier64.to(ScalarType.Float32) * window32).unsqueeze(1).contiguous().DetachFromDisposeScope();
         // inverse_basis = float32(pinv(scale * fourier).T) * float32(window)
+        // The basis rows are mutually orthogonal (squared norms n for cos k = 0 and n/2, n/2 for the others; the
+        // sine rows k = 0 and n/2 vanish), so pinv(scale * F).T = F / (scale * |row|^2), zero for vanishing rows:
+        // numpy's SVD pinv to float64 rounding, without an O(n^3) SVD (1 s at n = 1024).
         double scale = (double)filterLength / hopLength;
-        var pinv = torch.linalg.pinv(fourier64 * scale); // (n, 2 * bins), float64 as numpy
-        _inverseBasis = (pinv.t().to(ScalarType.Float32) * window32).unsqueeze(1).contiguous().DetachFromDisposeScope();
+        var inverse = new double[fourier.Length];
+        for (int row = 0; row < 2 * bins; row++)
+        {
+            int k = row % bins;
+            bool edge = k == 0 || k == n / 2;
+            if (row >= bins && edge) continue; // sin(0) and sin(pi t): no energy, the pseudo-inverse drops them
+            double norm2 = edge ? n : n / 2.0;
+            for (int t = 0; t < n; t++) inverse[row * n + t] = fourier[row * n + t] / (scale * norm2);
+        }
+        var inverse32 = tensor(inverse, dtype: ScalarType.Float64).reshape(2 * bins, n).to(ScalarType.Float32);
+        _inverseBasis = (inverse32 * window32).unsqueeze(1).contiguous().DetachFromDisposeScope();
 
         var window = HannWindow.Centered(winLength, filterLength);
         _windowSquared = Array.ConvertAll(window, v => v * v);
@@ -137,6 +149,12 @@ public sealed class Stft : IDisposable
         int half = FilterLength / 2;
         return signal.narrow(2, half, signal.shape[2] - 2 * half).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The (2 * bins, 1, FilterLength) float32 forward basis (windowed DFT rows: real, then imaginary). Owned by this object.</summary>
+    internal Tensor ForwardBasis => _forwardBasis;
+
+    /// <summary>The (2 * bins, 1, FilterLength) float32 inverse basis (pinv(scale * fourier).T * window). Owned by this object.</summary>
+    internal Tensor InverseBasis => _inverseBasis;
 
     /// <inheritdoc />
     public void Dispose()

@@ -48,6 +48,24 @@ public sealed class StftTests
     }
 
     [TestMethod]
+    [DataRow(64, 16, 64)]
+    [DataRow(64, 16, 40)]
+    public void InverseBasisIsThePseudoInverseOfTheScaledFourierBasis(int n, int hop, int win)
+    {
+        using var scope = NewDisposeScope();
+        using var stft = new Stft(n, hop, win);
+        int bins = n / 2 + 1;
+        var t = arange(n, dtype: ScalarType.Float64);
+        var k = arange(bins, dtype: ScalarType.Float64).unsqueeze(1);
+        var angle = k * t * (2 * Math.PI / n);
+        var fourier = cat(new[] { angle.cos(), -angle.sin() }, 0); // np.fft.fft(np.eye(n))[:bins] as real / imaginary rows
+        var window = tensor(HannWindow.Centered(win, n)).to(ScalarType.Float32);
+        var expected = linalg.pinv(fourier * ((double)n / hop)).t().to(ScalarType.Float32) * window;
+        TensorAssert.Close(expected, stft.InverseBasis.squeeze(1), 1e-7, 1e-5, "pinv(scale * F).T * window");
+        TensorAssert.Close(fourier.to(ScalarType.Float32) * window, stft.ForwardBasis.squeeze(1), 1e-6, 0, "F * window");
+    }
+
+    [TestMethod]
     public void TooShortOrMisshapenAudioIsRejected()
     {
         using var scope = NewDisposeScope();
