@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using MlNetTts.IO;
 using NAudio.Wave;
 
 namespace MlNetTts.Audio;
@@ -128,24 +129,12 @@ public static class WaveFile
         };
         var bytes = Encode(samples, encoding);
 
-        var fullPath = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(fullPath)!;
-        Directory.CreateDirectory(folder);
-        var temp = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            using (var writer = new WaveFileWriter(file, format))
-            {
-                writer.Write(bytes, 0, bytes.Length);
-            }
-            File.Move(temp, fullPath, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+            // NAudio 3 leaves a caller-supplied stream open, so AtomicFile can still flush and rename it.
+            using var writer = new WaveFileWriter(stream, format);
+            writer.Write(bytes, 0, bytes.Length);
+        });
     }
 
     /// <summary>
