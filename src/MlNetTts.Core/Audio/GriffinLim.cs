@@ -1,0 +1,56 @@
+using static TorchSharp.torch;
+
+namespace MlNetTts.Audio;
+
+/// <summary>
+/// Griffin-Lim phase reconstruction exactly as NVIDIA's <c>audio_processing.griffin_lim</c>: start from a
+/// phase, then alternate inverse STFT and forward STFT, keeping the given magnitudes and the newest phase.
+/// This is the vocoder that needs no training (rough, but enough to hear a mel spectrogram).
+/// </summary>
+public static class GriffinLim
+{
+    /// <summary>The reference's default iteration count.</summary>
+    public const int DefaultIterations = 30;
+
+    /// <summary>
+    /// Signal (B, (frames - 1) * hop) from magnitudes (B, bins, frames). With <paramref name="initialPhase"/> null the
+    /// phase starts uniformly random in [-pi, pi) from <paramref name="generator"/> (the reference draws it from numpy's
+    /// global RNG; give the phase explicitly to reproduce a reference run). The result belongs to the caller's dispose scope.
+    /// </summary>
+    public static Tensor Reconstruct(Tensor magnitudes, Stft stft, int iterations = DefaultIterations, Tensor? initialPhase = null, Generator? generator = null)
+    {
+        ArgumentNullException.ThrowIfNull(magnitudes);
+        ArgumentNullException.ThrowIfNull(stft);
+        ArgumentOutOfRangeException.ThrowIfNegative(iterations);
+        if (initialPhase is not null && !initialPhase.shape.SequenceEqual(magnitudes.shape))
+            throw new ArgumentException($"initial phase must have the magnitudes' shape [{string.Join(", ", magnitudes.shape)}]; got [{string.Join(", ", initialPhase.shape)}].", nameof(initialPhase));
+
+        using var scope = NewDisposeScope();
+        var angles = initialPhase ?? (rand(magnitudes.shape, dtype: magnitudes.dtype, device: magnitudes.device, generator: generator) * (2 * Math.PI) - Math.PI);
+        var signal = stft.Inverse(magnitudes, angles).squeeze(1);
+        for (int i = 0; i < iterations; i++)
+        {
+            using var step = NewDisposeScope();
+            var (_, phase) = stft.Transform(signal);
+            var next = stft.Inverse(magnitudes, phase).squeeze(1).MoveToOuterDisposeScope();
+            signal.Dispose(); // keep one signal alive, not one per iteration
+            signal = next;
+        }
+        return signal.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Signal (B, samples) from a log-mel (B, mels, frames) (or (mels, frames), giving (samples)): linear magnitudes by
+    /// the filter bank's pseudo-inverse (<see cref="MelSpectrogram.ToLinear"/>), then <see cref="Reconstruct"/>.
+    /// </summary>
+    public static Tensor FromLogMel(Tensor logMel, MelSpectrogram melSpectrogram, int iterations = DefaultIterations, Generator? generator = null)
+    {
+        ArgumentNullException.ThrowIfNull(logMel);
+        ArgumentNullException.ThrowIfNull(melSpectrogram);
+        using var scope = NewDisposeScope();
+        bool single = logMel.dim() == 2;
+        var linear = melSpectrogram.ToLinear(single ? logMel.unsqueeze(0) : logMel);
+        var signal = Reconstruct(linear, melSpectrogram.Stft, iterations, generator: generator);
+        return (single ? signal.squeeze(0) : signal).MoveToOuterDisposeScope();
+    }
+}
