@@ -1,3 +1,4 @@
+using MlNetTts.Checkpoints;
 using MlNetTts.Nn;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -260,6 +261,36 @@ public sealed class WaveGlowModel : nn.Module<Tensor, Tensor, WaveGlowOutput>
         return model.state_dict().Select(kv => (kv.Key, kv.Value.shape)).ToList();
     }
 
+    /// <summary>
+    /// Loads a WaveGlow checkpoint written by NVIDIA's <c>train.py</c> (or an NGC download), zip or legacy
+    /// format, DistributedDataParallel prefixes removed: the config from the checkpoint's <c>config</c>
+    /// (unless <paramref name="config"/> is given), the weights (stored in weight-norm form) converted to the
+    /// requested form. For inference pass <paramref name="weightNorm"/> false (folded, as <c>inference.py</c>
+    /// does after <c>remove_weightnorm</c>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The checkpoint has no config and none was given, its config is invalid, or its weights do not fit; the message names the file.</exception>
+    public static WaveGlowModel FromCheckpoint(string path, bool weightNorm = true, WaveGlowConfig? config = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var checkpoint = TorchCheckpoint.Load(path);
+        WaveGlowModel? model = null;
+        try
+        {
+            var resolved = config ?? (checkpoint.Config is { } stored
+                ? WaveGlowConfig.FromCheckpointConfig(stored)
+                : throw new ArgumentException("the checkpoint has no 'config' dictionary; pass a WaveGlowConfig"));
+            model = new WaveGlowModel(resolved, weightNorm);
+            model.LoadStateDict(checkpoint.StateDict);
+            model.eval();
+            return model;
+        }
+        catch (ArgumentException e)
+        {
+            model?.Dispose();
+            throw new ArgumentException($"WaveGlow checkpoint {path}: {e.Message}", nameof(path), e);
+        }
+    }
+
     private CastingScope? EnterPrecision()
     {
         // A fresh scope per pass even inside a caller's scope: cast weights are cached by tensor handle,
@@ -289,14 +320,15 @@ public sealed class WaveGlowModel : nn.Module<Tensor, Tensor, WaveGlowOutput>
             if (conv.IsWeightNormed && result.TryGetValue(w, out var weight) && !result.ContainsKey(v))
             {
                 result.Remove(w);
-                result[g] = WeightNormConv1d.ChannelNorm(weight);
-                result[v] = weight;
+                var w32 = weight.to(ScalarType.Float32);
+                result[g] = WeightNormConv1d.ChannelNorm(w32);
+                result[v] = w32;
             }
             else if (!conv.IsWeightNormed && result.TryGetValue(g, out var gain) && result.TryGetValue(v, out var direction) && !result.ContainsKey(w))
             {
                 result.Remove(g);
                 result.Remove(v);
-                result[w] = WeightNormConv1d.WeightFromNorm(gain, direction);
+                result[w] = WeightNormConv1d.WeightFromNorm(gain.to(ScalarType.Float32), direction.to(ScalarType.Float32));
             }
         }
         return result;
