@@ -58,6 +58,27 @@ public sealed class WaveGlowInferenceTests
     }
 
     [TestMethod]
+    public void ForwardDropsTheGroupRemainderAndRejectsAudioLongerThanTheMel()
+    {
+        var f = WaveGlowFixture.Fixtures;
+        using var model = WaveGlowFixture.Model(weightNorm: true);
+        using var scope = NewDisposeScope();
+        var mel = f.Tensor("forward.mel");
+        var audio = f.Tensor("forward.audio");
+        long g = model.Config.NGroup;
+        long whole = (audio.shape[1] - 1) / g * g;
+        var trimmed = model.call(mel, audio.narrow(1, 0, whole)).Z;
+        var ragged = model.call(mel, audio.narrow(1, 0, whole + g - 1)).Z;
+        CollectionAssert.AreEqual(new[] { audio.shape[0], g, whole / g }, ragged.shape);
+        TensorAssert.Close(trimmed, ragged, 0, 0, "the last partial group is dropped");
+
+        long covered = (mel.shape[2] - 1) * model.Upsampler.Stride + model.Upsampler.KernelSize;
+        var tooLong = zeros(audio.shape[0], covered + 1);
+        var error = Assert.ThrowsExactly<ArgumentException>(() => model.call(mel, tooLong));
+        StringAssert.Contains(error.Message, "samples");
+    }
+
+    [TestMethod]
     public void AMelWithTheWrongChannelsIsRejected()
     {
         using var model = WaveGlowFixture.Model(weightNorm: false);
