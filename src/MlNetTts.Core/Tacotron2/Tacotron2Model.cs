@@ -1,3 +1,4 @@
+using MlNetTts.Checkpoints;
 using MlNetTts.Nn;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -32,6 +33,33 @@ public sealed class Tacotron2Model : nn.Module
         decoder = new Decoder(config);
         postnet = new Postnet(config.MelChannels, config.PostnetEmbeddingDim, config.PostnetKernelSize, config.PostnetConvolutions);
         RegisterComponents();
+    }
+
+    /// <summary>
+    /// Builds the model from a PyTorch checkpoint written by NVIDIA's <c>train.py</c> or published on NGC (zip or
+    /// legacy format, <c>module.</c> prefixes of DistributedDataParallel removed): the architecture from the
+    /// checkpoint's <c>config</c> (see <see cref="Tacotron2Config.FromCheckpointConfig"/>), or from
+    /// <paramref name="config"/> when given, or the reference defaults when the checkpoint has none; then the weights,
+    /// strictly by name and shape (converted to float32 when saved in fp16). The model is returned in eval mode with
+    /// the reference's always-on prenet dropout.
+    /// </summary>
+    public static Tacotron2Model FromCheckpoint(string path, Tacotron2Config? config = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var checkpoint = TorchCheckpoint.Load(path);
+        config ??= checkpoint.Config is { } stored ? Tacotron2Config.FromCheckpointConfig(stored) : new Tacotron2Config();
+        var model = new Tacotron2Model(config);
+        try
+        {
+            StateDictLoader.LoadInto(model, checkpoint.StateDict);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        model.eval();
+        return model;
     }
 
     /// <summary>The hyper-parameters the model was built with.</summary>
