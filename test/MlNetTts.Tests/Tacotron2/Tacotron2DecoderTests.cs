@@ -165,6 +165,32 @@ public sealed class Tacotron2DecoderTests
     }
 
     [TestMethod]
+    public void TrainingGradientsReachEveryParameterInBothPrecisions()
+    {
+        foreach (var precision in new[] { MlNetTts.Nn.Precision.Float32, MlNetTts.Nn.Precision.Mixed })
+        {
+            using var scope = NewDisposeScope();
+            manual_seed(80);
+            using var model = new Tacotron2Model(Small(1)) { Precision = precision };
+            model.train();
+            var (text, lengths) = Text();
+            var mel = randn(2, 6, 8);
+            var gate = zeros(2, 8);
+            gate[0, 7..] = 1.0f;
+            gate[1, 5..] = 1.0f;
+            var output = model.Forward(text, lengths, mel, tensor(new long[] { 8, 6 }));
+            using var loss = Tacotron2Loss.Compute(output, mel, gate);
+            loss.Total.backward();
+            foreach (var (name, p) in model.named_parameters())
+            {
+                Assert.IsNotNull(p.grad, $"{precision}: {name} got no gradient");
+                Assert.AreEqual(ScalarType.Float32, p.grad.dtype, $"{precision}: {name} gradient dtype");
+                Assert.IsTrue(p.grad.isfinite().all().item<bool>(), $"{precision}: {name} gradient is finite");
+            }
+        }
+    }
+
+    [TestMethod]
     public void BadInputsAreRejectedByName()
     {
         using var scope = NewDisposeScope();
