@@ -191,6 +191,25 @@ public sealed class Tacotron2DecoderTests
     }
 
     [TestMethod]
+    public void InMixedPrecisionEachWeightIsCastOncePerCallNotPerStep()
+    {
+        using var scope = NewDisposeScope();
+        using var model = Model(1, 90);
+        using var memory = randn(2, 5, 16);
+        using var lengths = tensor(new long[] { 5, 3 });
+        int CastsAfter(int steps)
+        {
+            using var noGrad = no_grad();
+            using var cast = MlNetTts.Nn.CastingScope.Enter(ScalarType.BFloat16);
+            using var result = model.Decoder.Infer(memory, lengths, steps, 0.5, earlyStopping: false);
+            return cast.CastCount;
+        }
+        int afterTwo = CastsAfter(2);
+        Assert.IsGreaterThan(0, afterTwo, "the decoder's math ran in the casting scope");
+        Assert.AreEqual(afterTwo, CastsAfter(9), "more steps cast no more weights");
+    }
+
+    [TestMethod]
     public void BadInputsAreRejectedByName()
     {
         using var scope = NewDisposeScope();
