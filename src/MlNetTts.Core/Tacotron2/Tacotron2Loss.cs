@@ -1,0 +1,41 @@
+using static TorchSharp.torch;
+
+namespace MlNetTts.Tacotron2;
+
+/// <summary>
+/// The reference's <c>Tacotron2Loss</c>: MSE(mel, target) + MSE(mel_postnet, target) + BCE-with-logits(gate,
+/// gate_target), each a plain mean over all (padded) elements.
+/// </summary>
+public static class Tacotron2Loss
+{
+    /// <summary>
+    /// Loss of teacher-forced <paramref name="output"/> against mel targets (B, n_mel, T) and gate targets (B, T).
+    /// With r frames per step the gate has T/r logits; each is scored against the target of the LAST frame of its
+    /// step (<c>gate_target[:, r-1::r]</c>), i.e. a step should stop when it emits the final frame. (The reference
+    /// code fails on a shape mismatch for r &gt; 1; for r = 1 this is exactly its loss.)
+    /// </summary>
+    public static Tacotron2LossResult Compute(Tacotron2Output output, Tensor melTarget, Tensor gateTarget)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        CheckShape(melTarget, output.MelOutputs.shape, nameof(melTarget));
+        long steps = output.GateOutputs.shape[1];
+        if (gateTarget.dim() != 2 || gateTarget.shape[0] != output.GateOutputs.shape[0] || gateTarget.shape[1] % steps != 0)
+            throw new ArgumentException($"Gate target must be (B={output.GateOutputs.shape[0]}, T) with T a multiple of {steps} decoder steps; got ({string.Join(", ", gateTarget.shape)}).", nameof(gateTarget));
+        long r = gateTarget.shape[1] / steps;
+
+        using var scope = NewDisposeScope();
+        var gateTargetPerStep = r == 1 ? gateTarget : gateTarget[.., TensorIndex.Slice(r - 1, null, r)];
+        var mel = nn.functional.mse_loss(output.MelOutputs, melTarget);
+        var postnet = nn.functional.mse_loss(output.MelOutputsPostnet, melTarget);
+        var gate = nn.functional.binary_cross_entropy_with_logits(output.GateOutputs.reshape(-1, 1), gateTargetPerStep.reshape(-1, 1));
+        var total = mel + postnet + gate;
+        return new Tacotron2LossResult(total.MoveToOuterDisposeScope(), mel.MoveToOuterDisposeScope(),
+            postnet.MoveToOuterDisposeScope(), gate.MoveToOuterDisposeScope());
+    }
+
+    private static void CheckShape(Tensor t, long[] expected, string name)
+    {
+        if (!t.shape.SequenceEqual(expected))
+            throw new ArgumentException($"{name} must have shape ({string.Join(", ", expected)}); got ({string.Join(", ", t.shape)}).", name);
+    }
+}

@@ -1,0 +1,49 @@
+using MlNetTts.Benchmarks.Harness;
+using MlNetTts.Nn;
+using MlNetTts.Tacotron2;
+using static TorchSharp.torch;
+
+namespace MlNetTts.Benchmarks.Suites;
+
+/// <summary>
+/// Decoder step time of the full default Tacotron 2 (random weights): 200 steps with the gate stop disabled, over
+/// a 100-step random encoder memory, at batch 1 and 4, float32 and mixed (bf16 on CPU). One casting scope per
+/// inference call, as Tacotron2Model.Infer opens it (the one-off weight cast is included in the per-step figure).
+/// </summary>
+public sealed class Tacotron2DecoderSuite : IBenchmarkSuite
+{
+    private const int Steps = 200;
+    private const int EncoderSteps = 100;
+
+    public string Name => "tacotron2-decoder";
+
+    public string Description => "Tacotron 2 decoder step time, default config, batch 1 and 4, fp32 and mixed";
+
+    public ResultTable Run(bool quick)
+    {
+        var table = new ResultTable($"Tacotron 2 decoder step ({Steps} steps, T_in {EncoderSteps}, {get_num_threads()} threads, prenet dropout on)",
+            "batch", "precision", "median ms/step", "min ms/step");
+        manual_seed(1);
+        using var model = new Tacotron2Model(new Tacotron2Config());
+        model.eval();
+        var config = model.Config;
+        foreach (int batch in new[] { 1, 4 })
+        {
+            using var memory = randn(batch, EncoderSteps, config.EncoderEmbeddingDim);
+            using var lengths = full(new long[] { batch }, EncoderSteps, dtype: ScalarType.Int64);
+            foreach (var precision in new[] { Precision.Float32, Precision.Mixed })
+            {
+                void Decode()
+                {
+                    using var noGrad = no_grad();
+                    using var cast = precision.Enter(memory.device);
+                    using var result = model.Decoder.Infer(memory, lengths, Steps, config.GateThreshold, earlyStopping: false);
+                    if (result.Steps != Steps) throw new InvalidOperationException($"decoded {result.Steps} steps, expected {Steps}");
+                }
+                var (median, min) = Timing.Measure(Decode, warmup: 1, repetitions: quick ? 1 : 5);
+                table.Add(batch, precision.ToString(), median / Steps, min / Steps);
+            }
+        }
+        return table;
+    }
+}
