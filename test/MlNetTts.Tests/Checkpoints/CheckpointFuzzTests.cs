@@ -22,12 +22,16 @@ public sealed class CheckpointFuzzTests
     /// <summary>Set to run more corruptions than the default (e.g. 50000 for a long run).</summary>
     public const string IterationsVariable = "MLNETTTS_FUZZ_ITERATIONS";
 
+    /// <summary>Set to corrupt with another seed than the default one.</summary>
+    public const string SeedVariable = "MLNETTTS_FUZZ_SEED";
+
     [TestMethod]
     public void CorruptedCheckpointsFailCleanly()
     {
         int iterations = int.TryParse(Environment.GetEnvironmentVariable(IterationsVariable), out var n) && n > 0 ? n : 3000;
         // About 2 ms per corruption here; the bound leaves room for a loaded machine, and grows with a longer run.
-        Run(TestContext, iterations, seed: 20240601, limit: TimeSpan.FromSeconds(60) * Math.Max(1, iterations / 3000.0));
+        int seed = int.TryParse(Environment.GetEnvironmentVariable(SeedVariable), out var s) ? s : 20240601;
+        Run(TestContext, iterations, seed, limit: TimeSpan.FromSeconds(60) * Math.Max(1, iterations / 3000.0));
     }
 
     private static void Run(TestContext context, int iterations, int seed, TimeSpan limit)
@@ -72,7 +76,7 @@ public sealed class CheckpointFuzzTests
             Assert.IsLessThan(PerFileLimit, one.Elapsed, $"iteration {i} ({name}, {how}) took {one.Elapsed}");
             Assert.IsLessThan(limit, total.Elapsed, $"{i} iterations took {total.Elapsed}");
         }
-        context.WriteLine($"{iterations} corruptions in {total.Elapsed.TotalSeconds:F1} s: {succeeded} read, {refused} refused. Refusals by kind:");
+        context.WriteLine($"seed {seed}: {iterations} corruptions in {total.Elapsed.TotalSeconds:F1} s: {succeeded} read, {refused} refused. Refusals by kind:");
         foreach (var (kind, count) in problems.OrderByDescending(p => p.Value)) context.WriteLine($"  {count,6}  {kind}");
         // Both outcomes must occur, or the corruptions are not exercising anything.
         Assert.IsGreaterThan(iterations / 20, refused, $"refused {refused} of {iterations}");

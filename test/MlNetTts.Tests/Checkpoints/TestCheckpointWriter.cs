@@ -9,7 +9,7 @@ namespace MlNetTts.Tests.Checkpoints;
 internal sealed record TensorSpec(string StorageKey, long Offset, long[] Size, long[] Stride);
 
 /// <summary>A storage to write: its torch storage class (e.g. "FloatStorage"), element count and raw little-endian bytes.</summary>
-internal sealed record StorageSpec(string StorageClass, long Numel, byte[] Data);
+internal sealed record StorageSpec(string StorageClass, long Numel, byte[] Data, string StorageModule = "torch");
 
 /// <summary>
 /// Writes checkpoints the way torch.save does, in both formats, from plain C# values: Dictionary&lt;string, object?&gt;
@@ -106,7 +106,7 @@ internal sealed class TestCheckpointWriter
             case TensorSpec t:
                 var storage = Storages[t.StorageKey];
                 w.Global("torch._utils", "_rebuild_tensor_v2").Mark();
-                w.Mark().Str("storage").Global("torch", storage.StorageClass).Str(t.StorageKey).Str("cpu").Int(storage.Numel);
+                w.Mark().Str("storage").Global(storage.StorageModule, storage.StorageClass).Str(t.StorageKey).Str("cpu").Int(storage.Numel);
                 if (legacy)
                 {
                     if (LegacyViews.TryGetValue(t.StorageKey, out var view)) w.Mark().Str(view.ViewKey).Int(view.Offset).Int(view.Size).Tuple();

@@ -105,6 +105,17 @@ public sealed class TorchCheckpointTests
     }
 
     [TestMethod]
+    public void OldCudaStorageTypesAreReadToTheCpu()
+    {
+        var writer = new TestCheckpointWriter();
+        writer.Storages["0"] = new("HalfStorage", 1, [0x00, 0x3c], StorageModule: "torch.cuda");
+        using var checkpoint = Load(writer, new Dictionary<string, object?> { ["w"] = new TensorSpec("0", 0, [1], [1]) }, "legacy");
+        Assert.AreEqual(ScalarType.Float16, checkpoint.StateDict["w"].dtype);
+        Assert.AreEqual(TorchSharp.DeviceType.CPU, checkpoint.StateDict["w"].device_type);
+        Assert.AreEqual(1f, checkpoint.StateDict["w"].to(ScalarType.Float32).item<float>());
+    }
+
+    [TestMethod]
     [DynamicData(nameof(Formats))]
     public void PlainValuesAndNestedContainersComeBack(string format)
     {
