@@ -55,6 +55,9 @@ internal sealed record PickleGlobal(string Module, string Name, PickleGlobalKind
                     "_rebuild_parameter_with_state" => Of(PickleGlobalKind.RebuildParameterWithState),
                     _ => null,
                 };
+            // PyTorch before 0.4 named GPU storages by their CUDA type; the data is read to the CPU all the same.
+            case "torch.cuda" when StorageTypes.TryGetValue(name, out var cudaStorage) && name != "UntypedStorage":
+                return new(module, name, PickleGlobalKind.StorageType, cudaStorage.DType, cudaStorage.Size);
             case "collections" when name == "OrderedDict":
                 return Of(PickleGlobalKind.OrderedDict);
             case "torch":

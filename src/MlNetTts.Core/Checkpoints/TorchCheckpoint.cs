@@ -25,7 +25,7 @@ namespace MlNetTts.Checkpoints;
 /// shared a storage (LSTM weights, views) come back as independent copies.</para>
 /// <para>Safety: only an allow-list of globals is recognised (<c>torch._utils._rebuild_tensor</c>,
 /// <c>_rebuild_tensor_v2</c>, <c>_rebuild_parameter</c>, <c>_rebuild_parameter_with_state</c>, the
-/// <c>torch.*Storage</c> types, torch dtypes, <c>torch.Size</c>, <c>torch.device</c>,
+/// <c>torch.*Storage</c> and <c>torch.cuda.*Storage</c> types, torch dtypes, <c>torch.Size</c>, <c>torch.device</c>,
 /// <c>collections.OrderedDict</c>, <c>builtins.set/frozenset</c> and <c>_codecs.encode</c> for protocol-2
 /// bytes); any other global, e.g. a pickled <c>argparse.Namespace</c>, a whole <c>nn.Module</c> or
 /// <c>posix.system</c>, gives a <see cref="ForbiddenGlobalException"/> naming it. Sizes read from the file are

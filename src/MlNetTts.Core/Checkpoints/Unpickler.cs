@@ -273,7 +273,7 @@ internal sealed class Unpickler
     {
         var bytes = _input.ReadBytes(byteCount);
         var value = new BigInteger(bytes, isUnsigned: false, isBigEndian: false);
-        return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+        return value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;
     }
 
     private object ParseTextInt(string line)
@@ -288,7 +288,7 @@ internal sealed class Unpickler
         var digits = line.EndsWith('L') ? line[..^1] : line;
         if (digits.Length > 10_000 || !BigInteger.TryParse(digits, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
             throw Error($"'{Shorten(line)}' is not an integer");
-        return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+        return value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;
     }
 
     private double ParseTextFloat(string line) =>
