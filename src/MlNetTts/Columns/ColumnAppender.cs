@@ -22,7 +22,7 @@ internal delegate void RowMapping<TIn>(in TIn input, ref VBuffer<float> output);
 internal sealed class ColumnAppender<TIn>
 {
     private readonly Func<DataViewSchema.Column, DataViewSchema.Annotations> _describe;
-    private readonly Func<RowMapping<TIn>> _newMapping;
+    private readonly Func<DataViewSchema.Column, RowMapping<TIn>> _newMapping;
 
     /// <param name="outputColumnName">Name of the added column.</param>
     /// <param name="inputColumnName">Name of the column it is computed from.</param>
@@ -32,6 +32,14 @@ internal sealed class ColumnAppender<TIn>
     /// <param name="newMapping">A fresh mapping per cursor or row (mappings may keep per-cursor buffers).</param>
     public ColumnAppender(string outputColumnName, string inputColumnName, DataViewType outputType,
         Action<DataViewSchema.Column> checkInput, Func<DataViewSchema.Column, DataViewSchema.Annotations> describe, Func<RowMapping<TIn>> newMapping)
+        : this(outputColumnName, inputColumnName, outputType, checkInput, describe, _ => newMapping())
+    {
+    }
+
+    /// <summary>As the other constructor, with mappings that depend on the input column (its annotations, e.g. mel settings).</summary>
+    public ColumnAppender(string outputColumnName, string inputColumnName, DataViewType outputType,
+        Action<DataViewSchema.Column> checkInput, Func<DataViewSchema.Column, DataViewSchema.Annotations> describe,
+        Func<DataViewSchema.Column, RowMapping<TIn>> newMapping)
     {
         OutputColumnName = outputColumnName;
         InputColumnName = inputColumnName;
@@ -79,7 +87,7 @@ internal sealed class ColumnAppender<TIn>
     private ValueGetter<VBuffer<float>> OutputGetter(DataViewRow input, DataViewSchema.Column inputColumn, bool cachePerPosition)
     {
         var read = input.GetGetter<TIn>(inputColumn);
-        var map = _newMapping();
+        var map = _newMapping(inputColumn);
         TIn value = default!;
         var cached = default(VBuffer<float>);
         long cachedPosition = -1;
