@@ -30,7 +30,7 @@ public sealed class MelToAudioEstimator : IEstimator<MelToAudioTransformer>
     public MelToAudioTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var column = input.Schema.GetColumnOrNull(_options.InputColumnName)
+        _ = input.Schema.GetColumnOrNull(_options.InputColumnName)
             ?? throw new ArgumentOutOfRangeException(nameof(input), $"MelToAudio: input column '{_options.InputColumnName}' not found (columns: {string.Join(", ", input.Schema.Where(c => !c.IsHidden).Select(c => c.Name))}).");
         WaveGlowModel? model = null;
         bool owned = false;
@@ -50,7 +50,6 @@ public sealed class MelToAudioEstimator : IEstimator<MelToAudioTransformer>
             var transformer = new MelToAudioTransformer(_env, _options.OutputColumnName, _options.InputColumnName, _options.Vocoder, model,
                 _options.Sigma, _options.DenoiserStrength, _options.GriffinLimIterations, _options.Precision, _options.MelSettings, SpeechEnvironment.Seed(_env));
             transformer.GetOutputSchema(input.Schema);
-            _ = column;
             return transformer;
         }
         catch
