@@ -1,0 +1,138 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetTts.Audio;
+using MlNetTts.Speech;
+using MlNetTts.WaveGlow;
+using static TorchSharp.torch;
+
+namespace MlNetTts.Tests.Speech;
+
+/// <summary>MelToAudio: WaveGlow from the fixture checkpoint (sigma, denoiser, seed), Griffin-Lim, channel checks, edge cases.</summary>
+[TestClass]
+public sealed class MelToAudioTests
+{
+    public sealed class MelRow
+    {
+        [VectorType]
+        public float[] Mel { get; set; } = [];
+    }
+
+    /// <summary>Rows of WaveGlow-sized mels (frames-major) with <paramref name="frames"/> frames each, from a fixed pattern.</summary>
+    private static MelRow[] Mels(int channels, params int[] frames) => frames.Select((f, r) => new MelRow
+    {
+        Mel = Enumerable.Range(0, f * channels).Select(i => (float)(-6 + 4 * Math.Sin(0.37 * i + r))).ToArray(),
+    }).ToArray();
+
+    private static MelSettings WaveGlowMel => MelSettings.Default with { MelChannels = SpeechFixture.WaveGlowMelChannels };
+
+    [TestMethod]
+    public void WaveGlowAudioEqualsTheModelsInferenceWithSeededNoiseAndDenoiser()
+    {
+        int channels = SpeechFixture.WaveGlowMelChannels;
+        var rows = Mels(channels, 5, 9);
+        var ml = new MLContext(seed: 3);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var options = new MelToAudioOptions { CheckpointPath = SpeechFixture.WaveGlowCheckpoint, MelSettings = WaveGlowMel };
+        var scored = ml.Transforms.MelToAudio(options).Fit(data).Transform(data);
+        Assert.AreEqual(WaveGlowMel.SampleRate, AudioAnnotations.GetSampleRate(scored.Schema["Audio"]));
+        var audio = SpeechFixture.ReadVectors(scored, "Audio");
+
+        using var model = WaveGlowModel.FromCheckpoint(SpeechFixture.WaveGlowCheckpoint, weightNorm: false);
+        using var denoiser = new Denoiser(model);
+        for (int r = 0; r < rows.Length; r++)
+        {
+            using var scope = NewDisposeScope();
+            int frames = rows[r].Mel.Length / channels;
+            var mel = tensor(rows[r].Mel, new long[] { frames, channels }).t().unsqueeze(0);
+            using var generator = new Generator(3);
+            var expected = denoiser.Denoise(model.Infer(mel, MelToAudioOptions.DefaultSigma, generator), Denoiser.DefaultStrength).flatten();
+            Assert.HasCount(frames * WaveGlowMel.HopLength, audio[r], $"row {r}: frames x hop samples");
+            CollectionAssert.AreEqual(expected.data<float>().ToArray(), audio[r], $"row {r}");
+        }
+    }
+
+    [TestMethod]
+    public void DenoiserStrengthZeroTurnsItOffAndSigmaZeroIsDeterministicSilenceOfNoise()
+    {
+        int channels = SpeechFixture.WaveGlowMelChannels;
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(Mels(channels, 4));
+        float[] Score(double sigma, double strength) => SpeechFixture.ReadVectors(ml.Transforms.MelToAudio(new MelToAudioOptions
+        {
+            CheckpointPath = SpeechFixture.WaveGlowCheckpoint, MelSettings = WaveGlowMel, Sigma = sigma, DenoiserStrength = strength,
+        }).Fit(data).Transform(data), "Audio")[0];
+
+        using var model = WaveGlowModel.FromCheckpoint(SpeechFixture.WaveGlowCheckpoint, weightNorm: false);
+        using var scope = NewDisposeScope();
+        var row = Mels(channels, 4)[0].Mel;
+        var mel = tensor(row, new long[] { 4, channels }).t().unsqueeze(0);
+        var plain = model.Infer(mel, 0.0, new Generator(1)).flatten().data<float>().ToArray();
+        CollectionAssert.AreEqual(plain, Score(0.0, 0.0), "strength 0: the model's own output");
+        CollectionAssert.AreNotEqual(plain, Score(0.0, 0.01), "strength 0.01 removes the bias");
+    }
+
+    [TestMethod]
+    public void WaveGlowRejectsAMelColumnOfAnotherChannelCountAtSchemaTime()
+    {
+        var ml = new MLContext(seed: 1);
+        var texts = ml.Data.LoadFromEnumerable(SpeechFixture.MixedTexts(1));
+        var mels = ml.Transforms.TextToMel(new TextToMelOptions { CheckpointPath = SpeechFixture.Tacotron2Checkpoint, PrenetDropout = false }).Fit(texts).Transform(texts);
+        Assert.AreNotEqual(SpeechFixture.Tacotron2MelChannels, SpeechFixture.WaveGlowMelChannels, "the fixture models differ in mel channels");
+        var estimator = ml.Transforms.MelToAudio(SpeechFixture.WaveGlowCheckpoint);
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => estimator.Fit(mels));
+        Assert.Contains("'Mel'", e.Message);
+        Assert.Contains($"{SpeechFixture.WaveGlowMelChannels}", e.Message);
+    }
+
+    [TestMethod]
+    public void MissingOrWrongMelColumnIsAnErrorNamingIt()
+    {
+        var ml = new MLContext(seed: 1);
+        var texts = ml.Data.LoadFromEnumerable(SpeechFixture.MixedTexts(1));
+        var e1 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Transforms.MelToAudioGriffinLim().Fit(texts));
+        Assert.Contains("'Mel'", e1.Message);
+        var e2 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Transforms.MelToAudioGriffinLim(inputColumnName: "Text").Fit(texts));
+        Assert.Contains("'Text'", e2.Message);
+        Assert.Contains("vector of float", e2.Message);
+    }
+
+    [TestMethod]
+    public void WaveGlowWithoutAModelSaysOneIsRequired()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(Mels(SpeechFixture.WaveGlowMelChannels, 2));
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => ml.Transforms.MelToAudio(new MelToAudioOptions()).Fit(data));
+        Assert.Contains("CheckpointPath", e.Message);
+        Assert.Contains("GriffinLim", e.Message);
+    }
+
+    [TestMethod]
+    public void EmptyMelGivesZeroLengthAudio()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(new[] { new MelRow { Mel = [] } });
+        var wave = ml.Transforms.MelToAudio(new MelToAudioOptions { CheckpointPath = SpeechFixture.WaveGlowCheckpoint, MelSettings = WaveGlowMel }).Fit(data).Transform(data);
+        Assert.IsEmpty(SpeechFixture.ReadVectors(wave, "Audio")[0]);
+        var griffin = ml.Transforms.MelToAudio(new MelToAudioOptions { Vocoder = MelVocoder.GriffinLim, MelSettings = WaveGlowMel }).Fit(data).Transform(data);
+        Assert.IsEmpty(SpeechFixture.ReadVectors(griffin, "Audio")[0]);
+    }
+
+    [TestMethod]
+    public void GriffinLimUsesTheMelColumnsAnnotationsAndIsReproducible()
+    {
+        var ml = new MLContext(seed: 1);
+        var texts = ml.Data.LoadFromEnumerable(SpeechFixture.MixedTexts(2));
+        var pipeline = ml.Transforms.TextToMel(new TextToMelOptions { CheckpointPath = SpeechFixture.Tacotron2Checkpoint, PrenetDropout = false, MelLengthColumnName = "Frames" })
+            .Append(ml.Transforms.MelToAudioGriffinLim(iterations: 4));
+        var scored = pipeline.Fit(texts).Transform(texts);
+        var audio = SpeechFixture.ReadVectors(scored, "Audio");
+        var again = SpeechFixture.ReadVectors(scored, "Audio");
+        var frames = SpeechFixture.ReadScalars<int>(scored, "Frames");
+        for (int i = 0; i < audio.Count; i++)
+        {
+            Assert.HasCount((frames[i] - 1) * MelSettings.Default.HopLength, audio[i], $"row {i}: (frames - 1) x hop samples");
+            CollectionAssert.AreEqual(audio[i], again[i]);
+        }
+        Assert.AreEqual(MelSettings.Default.SampleRate, AudioAnnotations.GetSampleRate(scored.Schema["Audio"]));
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MlNetTts.Tests.Speech;
+
+/// <summary>
+/// What the child process of <see cref="SpeechPersistenceTests"/> runs: load a model zip with nothing but
+/// mlContext.Model.Load, score the texts of a file (one per line) and write the named float-vector columns to a file.
+/// It touches no MlNetTts type, so the plug-in is found through the model zip alone (exit code 2 if it was loaded before).
+/// </summary>
+public static class SpeechChild
+{
+    public static int LoadAndScore(string[] args)
+    {
+        try
+        {
+            if (AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "MlNetTts"))
+            {
+                Console.Error.WriteLine("MlNetTts was loaded before Model.Load");
+                return 2;
+            }
+            var ml = new MLContext(seed: 99); // another seed: the model zip's own seed must be used
+            var model = ml.Model.Load(args[0], out _);
+            var texts = File.ReadAllLines(args[1]).Select(t => new TextRow { Text = t }).ToArray();
+            var scored = model.Transform(ml.Data.LoadFromEnumerable(texts));
+            using var output = new BinaryWriter(File.Create(args[2]));
+            foreach (var name in args.Skip(3))
+            {
+                var column = scored.Schema[name];
+                using var cursor = scored.GetRowCursor(new[] { column });
+                var get = cursor.GetGetter<VBuffer<float>>(column);
+                VBuffer<float> value = default;
+                while (cursor.MoveNext())
+                {
+                    get(ref value);
+                    var dense = value.DenseValues().ToArray();
+                    output.Write(dense.Length);
+                    foreach (var v in dense) output.Write(v);
+                }
+            }
+            return 0;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine(e);
+            return 1;
+        }
+    }
+}
