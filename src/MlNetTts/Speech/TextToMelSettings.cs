@@ -35,6 +35,7 @@ internal sealed record TextToMelSettings
 
     public required int Seed { get; init; }
 
+    /// <summary>Checks the column names and mel settings; the synthesis settings are checked by <see cref="Tacotron2.TextSynthesisOptions.Validate"/>.</summary>
     public void Validate(int modelMelChannels)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(InputColumnName, nameof(TextToMelOptions.InputColumnName));
@@ -44,11 +45,6 @@ internal sealed record TextToMelSettings
             throw new ArgumentException("TextToMel: an optional output column name is empty or blank; leave it null to skip that column.");
         if (names.Distinct(StringComparer.Ordinal).Count() != names.Count)
             throw new ArgumentException($"TextToMel: output column names must differ; got {string.Join(", ", names)}.");
-        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(TextToMelOptions.BatchSize), BatchSize, "must be at least 1.");
-        if (MaxDecoderSteps is < 1) throw new ArgumentOutOfRangeException(nameof(TextToMelOptions.MaxDecoderSteps), MaxDecoderSteps, "must be at least 1 (or null for the model's max_decoder_steps).");
-        if (GateThreshold is { } g && !(g > 0 && g < 1)) throw new ArgumentOutOfRangeException(nameof(TextToMelOptions.GateThreshold), g, "must be in (0, 1) (or null for the model's gate_threshold).");
-        if (SentenceMaxLength < 0) throw new ArgumentOutOfRangeException(nameof(TextToMelOptions.SentenceMaxLength), SentenceMaxLength, "must be 0 (no splitting) or positive.");
-        if (SentencePauseFrames < 0) throw new ArgumentOutOfRangeException(nameof(TextToMelOptions.SentencePause), SentencePauseFrames, "must not be negative.");
         MelSettings.Validate();
         if (MelSettings.MelChannels != modelMelChannels)
             throw new ArgumentException($"TextToMel: MelSettings.MelChannels is {MelSettings.MelChannels} but the Tacotron 2 model makes {modelMelChannels}-channel mels (n_mel_channels).", nameof(TextToMelOptions.MelSettings));
