@@ -15,12 +15,22 @@ public static class CliApplication
     /// <summary>Width of usage help.</summary>
     internal const int HelpWidth = 100;
 
-    private const string Description = "mlnet-tts: Tacotron 2 + WaveGlow text to speech (a port of NVIDIA's DeepLearningExamples 20.06).\n\nExit codes: 0 ok; 1 failure (bad data or model, dataset errors found by prepare, I/O error); 2 usage error (usage help is printed to stderr); 130 cancelled (Ctrl+C).\n\nPerformance: libgomp spin-waits by default; on a busy or small machine set OMP_WAIT_POLICY=PASSIVE before starting mlnet-tts (it is read only at process start), otherwise two OpenMP threads can slow inference down by an order of magnitude.";
+    private const string Description =
+        "mlnet-tts: Tacotron 2 + WaveGlow text to speech (a port of NVIDIA's DeepLearningExamples 20.06).\n\n" +
+        "Exit codes:\n" +
+        "  0    ok\n" +
+        "  1    failure: bad data or model, dataset errors found by prepare, I/O error\n" +
+        "  2    usage error: the usage help is printed to stderr\n" +
+        "  130  cancelled (Ctrl+C)\n\n" +
+        "Performance: libgomp spin-waits by default; on a busy or small machine set OMP_WAIT_POLICY=PASSIVE " +
+        "before starting mlnet-tts (it is read only at process start), otherwise two OpenMP threads can slow " +
+        "inference down by an order of magnitude.";
 
     /// <summary>Builds the command tree bound to <paramref name="console"/>.</summary>
-    public static RootCommand BuildRoot(CliConsole console)
+    public static Command BuildRoot(CliConsole console)
     {
-        var root = new RootCommand(Description);
+        // A plain command rather than RootCommand, whose name is the host executable's (testhost under a test runner).
+        var root = new Command("mlnet-tts", Description) { new HelpOption(), new VersionOption() };
         foreach (var help in root.Options.OfType<HelpOption>())
             if (help.Action is HelpAction action) action.MaxWidth = HelpWidth;
         root.Add(PrepareCommand.Create(console));

@@ -31,7 +31,7 @@ internal static class BenchCommand
         var warmup = CliOptions.WithDefault("--warmup", 1, "Untimed runs before each row.");
         warmup.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() < 0) r.AddError("--warmup must be 0 or more.");
+            if (CliOptions.TryGet(r, out int v) && v < 0) r.AddError("--warmup must be 0 or more.");
         });
         var maxSteps = new Option<int?>("--max-decoder-steps") { Description = "Decoder step cap (default: the model's; random weights rarely stop early, so set this to bound the run)." };
         var sigma = CliOptions.NonNegative("--sigma", 0.9, "WaveGlow noise scale.");
@@ -89,8 +89,8 @@ internal static class BenchCommand
         };
         option.Validators.Add(r =>
         {
-            var values = r.GetValueOrDefault<int[]>();
-            if (values is null || values.Length == 0 || values.Any(v => v < 1)) r.AddError($"{name} values must be at least 1.");
+            if (CliOptions.TryGet(r, out int[]? values) && (values is null || values.Length == 0 || values.Any(v => v < 1)))
+                r.AddError($"{name} values must be at least 1.");
         });
         return option;
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace MlNetTts.Cli.Commands;
 
@@ -26,7 +27,7 @@ internal static class CliOptions
         var option = WithDefault(name, defaultValue, description, aliases);
         option.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() < 1) r.AddError($"{name} must be at least 1.");
+            if (TryGet(r, out int v) && v < 1) r.AddError($"{name} must be at least 1.");
         });
         return option;
     }
@@ -37,10 +38,27 @@ internal static class CliOptions
         var option = WithDefault(name, defaultValue, description);
         option.Validators.Add(r =>
         {
-            double v = r.GetValueOrDefault<double>();
-            if (!(v >= 0) || double.IsInfinity(v)) r.AddError($"{name} must be a finite number, 0 or more.");
+            if (TryGet(r, out double v) && (!(v >= 0) || double.IsInfinity(v))) r.AddError($"{name} must be a finite number, 0 or more.");
         });
         return option;
+    }
+
+    /// <summary>
+    /// The option's value, or false when its text does not convert (validators run even then, and reading the value
+    /// would throw; the conversion error is reported on its own).
+    /// </summary>
+    public static bool TryGet<T>(OptionResult result, out T value)
+    {
+        try
+        {
+            value = result.GetValueOrDefault<T>();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default!;
+            return false;
+        }
     }
 
     /// <summary>The <c>--json</c> switch.</summary>

@@ -15,7 +15,9 @@ public sealed class CliConsole
     /// <param name="inputIsRedirected">Whether <paramref name="input"/> is a pipe or file rather than a terminal.</param>
     /// <param name="showProgress">Draw live progress bars on <paramref name="error"/>.</param>
     /// <param name="cancellation">Signalled on Ctrl+C.</param>
-    public CliConsole(TextWriter output, TextWriter error, TextReader input, bool inputIsRedirected, bool showProgress, CancellationToken cancellation = default)
+    /// <param name="tableWidth">Width tables are laid out for (the terminal's, or wide for files and pipes).</param>
+    public CliConsole(TextWriter output, TextWriter error, TextReader input, bool inputIsRedirected, bool showProgress,
+        CancellationToken cancellation = default, int tableWidth = 240)
     {
         Out = output;
         Error = error;
@@ -24,6 +26,7 @@ public sealed class CliConsole
         ShowProgress = showProgress;
         Cancellation = cancellation;
         Tables = Create(output, interactive: false);
+        Tables.Profile.Width = Math.Max(40, tableWidth);
         ProgressConsole = Create(error, interactive: showProgress);
     }
 
@@ -54,7 +57,8 @@ public sealed class CliConsole
     /// <summary>The process console: progress only when neither stdout nor stderr is redirected.</summary>
     public static CliConsole FromProcess(CancellationToken cancellation) => new(
         System.Console.Out, System.Console.Error, System.Console.In, System.Console.IsInputRedirected,
-        showProgress: !System.Console.IsOutputRedirected && !System.Console.IsErrorRedirected, cancellation);
+        showProgress: !System.Console.IsOutputRedirected && !System.Console.IsErrorRedirected, cancellation,
+        tableWidth: System.Console.IsOutputRedirected ? 240 : System.Console.WindowWidth);
 
     private static IAnsiConsole Create(TextWriter writer, bool interactive) => AnsiConsole.Create(new AnsiConsoleSettings
     {
