@@ -12,6 +12,11 @@ namespace MlNetTts.Cli.Benchmark;
 /// NVIDIA's inference benchmark (test_infer.py / inference_perf.py): a batch of texts of a fixed symbol length, run
 /// through Tacotron 2 and the vocoder <c>warmup + repeats</c> times; the repeats are timed.
 /// </summary>
+/// <remarks>
+/// With <see cref="Tacotron2InferenceOptions.EarlyStopping"/> false every item is taken at the full decoded length, as
+/// NVIDIA's <c>--decoder-no-early-stopping</c> benchmarks do: a model with random weights otherwise stops at a random step
+/// (often the first), which measures nothing.
+/// </remarks>
 internal sealed class InferenceBenchmark(Tacotron2Model tacotron2, IVocoder? vocoder, Tacotron2InferenceOptions inference, string sourceText)
 {
     /// <summary>An LJSpeech sentence (public domain), repeated and cut to the input length.</summary>
@@ -38,7 +43,9 @@ internal sealed class InferenceBenchmark(Tacotron2Model tacotron2, IVocoder? voc
             var lengths = full(batchSize, inputLength, ScalarType.Int64);
             var clock = Stopwatch.StartNew();
             using var result = tacotron2.Infer(text, lengths, inference);
-            var melLengths = result.MelLengths.to(ScalarType.Int64).cpu().data<long>().Select(l => (int)l).ToArray();
+            var melLengths = inference.EarlyStopping == false
+                ? Enumerable.Repeat((int)result.MelOutputsPostnet.shape[2], batchSize).ToArray()
+                : result.MelLengths.to(ScalarType.Int64).cpu().data<long>().Select(l => (int)l).ToArray();
             long samples = vocoder is null
                 ? melLengths.Sum(l => (long)l * MelSettings.Default.HopLength)
                 : vocoder.Vocode(result.MelOutputsPostnet, melLengths).Sum(a => (long)a.Length);

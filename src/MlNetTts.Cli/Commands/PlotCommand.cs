@@ -4,6 +4,7 @@ using MlNetTts.Checkpoints;
 using MlNetTts.Cli.Console;
 using MlNetTts.Cli.Dataset;
 using MlNetTts.Cli.Plots;
+using MlNetTts.Cli.Synthesis;
 using MlNetTts.Runtime;
 using TorchSharp;
 
@@ -55,7 +56,7 @@ internal static class PlotCommand
                 mel = front.Compute(torch.tensor(audio.Samples).clamp(-1f, 1f));
             }
             string png = OutputPath(file, result.GetValue(output));
-            Figures.Mel(png, ToArray(mel), Path.GetFileName(file));
+            Figures.Mel(png, TensorValues.Matrix(mel), Path.GetFileName(file));
             console.Out.WriteLine(png);
             return ExitCodes.Ok;
         }));
@@ -76,7 +77,7 @@ internal static class PlotCommand
             using var scope = torch.NewDisposeScope();
             var alignment = Matrix(file, result.GetValue(name)!);
             string png = OutputPath(file, result.GetValue(output));
-            Figures.Alignment(png, ToArray(alignment), Path.GetFileName(file));
+            Figures.Alignment(png, TensorValues.Matrix(alignment), Path.GetFileName(file));
             console.Out.WriteLine(png);
             return ExitCodes.Ok;
         }));
@@ -112,13 +113,5 @@ internal static class PlotCommand
         if (t.dim() != 2)
             throw new InvalidDataException($"{file}: tensor '{name}' has shape ({string.Join(", ", t.shape)}); expected 2 dimensions.");
         return t;
-    }
-
-    private static float[,] ToArray(torch.Tensor t)
-    {
-        var values = t.contiguous().data<float>().ToArray();
-        var matrix = new float[t.shape[0], t.shape[1]];
-        Buffer.BlockCopy(values, 0, matrix, 0, values.Length * sizeof(float));
-        return matrix;
     }
 }

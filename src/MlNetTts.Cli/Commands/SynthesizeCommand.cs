@@ -131,6 +131,8 @@ internal static class SynthesizeCommand
             next += parts.Count;
             var samples = Join(pieces.Select(p => p.Audio), pause);
             Normalize(samples);
+            if (samples.Length == 0)
+                throw new InvalidDataException($"{line.Name}: the model stopped before producing any audio (\"{line.Text}\"); is the Tacotron 2 checkpoint trained?");
             string wav = Path.Combine(outputDir, line.Name + ".wav");
             WaveFile.Write(wav, samples, sampleRate);
             audioSeconds += (double)samples.Length / sampleRate;

@@ -18,9 +18,15 @@ internal sealed class GriffinLimVocoder(MelSettings settings, int iterations, Ge
         var audio = new List<float[]>(frames.Count);
         for (int b = 0; b < frames.Count; b++)
         {
+            // The STFT's reflect padding needs more than half a window of signal; a model that stops at once gives none.
+            if ((long)(frames[b] - 1) * _mel.Settings.HopLength <= _mel.Settings.FilterLength / 2)
+            {
+                audio.Add([]);
+                continue;
+            }
             using var scope = NewDisposeScope();
             var mel = melBatch[b, .., ..frames[b]].to(ScalarType.Float32).cpu();
-            audio.Add(GriffinLim.FromLogMel(mel, _mel, iterations, generator).contiguous().data<float>().ToArray());
+            audio.Add(TensorValues.Floats(GriffinLim.FromLogMel(mel, _mel, iterations, generator)));
         }
         return audio;
     }

@@ -52,18 +52,9 @@ internal sealed class SpeechSynthesizer(Tacotron2Model tacotron2, IVocoder vocod
             int frames = melLengths[b];
             int steps = Math.Min((int)alignments.shape[1], (frames + tacotron2.Config.FramesPerStep - 1) / tacotron2.Config.FramesPerStep);
             speech.Add(new SentenceSpeech(batch[b], audio[b],
-                ToMatrix(mel[b, .., ..frames]), ToMatrix(alignments[b, ..steps, ..ids[b].Length]), inferred.HitMaxDecoderSteps[b]));
+                TensorValues.Matrix(mel[b, .., ..frames]), TensorValues.Matrix(alignments[b, ..steps, ..ids[b].Length]), inferred.HitMaxDecoderSteps[b]));
         }
         return speech;
-    }
-
-    private static float[,] ToMatrix(Tensor t)
-    {
-        var values = t.contiguous().data<float>().ToArray();
-        int rows = (int)t.shape[0], cols = (int)t.shape[1];
-        var matrix = new float[rows, cols];
-        Buffer.BlockCopy(values, 0, matrix, 0, values.Length * sizeof(float));
-        return matrix;
     }
 
     public void Dispose()
