@@ -106,7 +106,7 @@ internal static class SynthesizeCommand
         while (reader.ReadLine() is { } line) yield return line;
     }
 
-    private static int Run(CliConsole console, SpeechSynthesizer synthesizer, IReadOnlyList<SynthesisLine> lines, string outputDir,
+    private static int Run(CliConsole console, ISpeechSynthesizer synthesizer, IReadOnlyList<SynthesisLine> lines, string outputDir,
         SentenceSplitter splitter, double pauseSeconds, bool plot, bool json)
     {
         Directory.CreateDirectory(outputDir);
@@ -146,7 +146,7 @@ internal static class SynthesizeCommand
         double wall = clock.Elapsed.TotalSeconds;
         double rtf = wall > 0 ? audioSeconds / wall : 0;
         if (json)
-            JsonOutput.Write(console.Out, new { vocoder = synthesizer.Vocoder.Name, sampleRate, audioSeconds = Math.Round(audioSeconds, 3), wallSeconds = Math.Round(wall, 3), rtf = Math.Round(rtf, 3), files = outputs });
+            JsonOutput.Write(console.Out, new { vocoder = synthesizer.VocoderName, sampleRate, audioSeconds = Math.Round(audioSeconds, 3), wallSeconds = Math.Round(wall, 3), rtf = Math.Round(rtf, 3), files = outputs });
         else
         {
             foreach (var o in outputs)
@@ -155,7 +155,7 @@ internal static class SynthesizeCommand
                 foreach (var png in o.Plots) console.Out.WriteLine($"{png}");
             }
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{outputs.Count} file(s), {audioSeconds:0.00} s of audio in {wall:0.00} s with {synthesizer.Vocoder.Name}: RTF {rtf:0.00} (audio s / wall s; higher is faster)"));
+                $"{outputs.Count} file(s), {audioSeconds:0.00} s of audio in {wall:0.00} s with {synthesizer.VocoderName}: RTF {rtf:0.00} (audio s / wall s; higher is faster)"));
         }
         return ExitCodes.Ok;
     }

@@ -8,12 +8,15 @@ namespace MlNetTts.Cli.Synthesis;
 /// Text to audio with a Tacotron 2 model and a vocoder, sentences in batches of <c>batchSize</c> (right-padded ids,
 /// as the reference's inference.py; with batch size 1 no padding touches a sentence).
 /// </summary>
-internal sealed class SpeechSynthesizer(Tacotron2Model tacotron2, IVocoder vocoder, int batchSize, Tacotron2InferenceOptions inference) : IDisposable
+internal sealed class SpeechSynthesizer(Tacotron2Model tacotron2, IVocoder vocoder, int batchSize, Tacotron2InferenceOptions inference) : ISpeechSynthesizer
 {
     /// <summary>The vocoder in use.</summary>
     public IVocoder Vocoder { get; } = vocoder;
 
-    /// <summary>Speaks each sentence; <paramref name="progress"/> is called once per sentence.</summary>
+    /// <inheritdoc />
+    public string VocoderName => Vocoder.Name;
+
+    /// <inheritdoc />
     public IReadOnlyList<SentenceSpeech> Speak(IReadOnlyList<string> sentences, Action? progress = null)
     {
         var result = new List<SentenceSpeech>(sentences.Count);
