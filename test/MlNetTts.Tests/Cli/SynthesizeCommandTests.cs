@@ -138,4 +138,27 @@ public sealed class SynthesizeCommandTests
         Assert.AreEqual(ExitCodes.Failure, run.ExitCode, run.ToString());
         StringAssert.Contains(run.Error, "absent.pt");
     }
+
+    [TestMethod]
+    public void BadInputLinesFailNamingSourceAndLine()
+    {
+        using var output = new TempFolder();
+        var cases = new[]
+        {
+            ("ok|Fine.\n../escape|Out of the folder.\n", "line 2"),
+            ("ok|Fine.\nok|Again.\n", "used before"),
+            ("no id column here\n", "expected 'id|text'"),
+        };
+        foreach (var (stdin, message) in cases)
+        {
+            var run = CliRun.WithInput(stdin, ["synthesize", "--with-ids", .. Model(output)]);
+            Assert.AreEqual(ExitCodes.Failure, run.ExitCode, run.ToString());
+            StringAssert.Contains(run.Error, "stdin", run.ToString());
+            StringAssert.Contains(run.Error, message, run.ToString());
+        }
+        Assert.IsEmpty(Directory.GetFiles(output.Path), "input is checked before anything is written");
+        var missing = CliRun.Of(["synthesize", "--input-file", output["absent.txt"], .. Model(output)]);
+        Assert.AreEqual(ExitCodes.Failure, missing.ExitCode, missing.ToString());
+        StringAssert.Contains(missing.Error, "absent.txt");
+    }
 }
