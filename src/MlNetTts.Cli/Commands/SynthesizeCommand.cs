@@ -1,0 +1,207 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using MlNetTts.Audio;
+using MlNetTts.Cli.Console;
+using MlNetTts.Cli.Plots;
+using MlNetTts.Cli.Synthesis;
+using MlNetTts.Tacotron2;
+using MlNetTts.Text;
+using TorchSharp;
+
+namespace MlNetTts.Cli.Commands;
+
+/// <summary>
+/// <c>synthesize</c>: text to WAV files, as NVIDIA's inference.py, from a text argument, a file of lines or stdin.
+/// Long lines are split into sentences (<see cref="SentenceSplitter"/>) whose audio is joined with a short pause.
+/// </summary>
+internal static class SynthesizeCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var text = new Argument<string?>("text") { Description = "What to say (omit to use --input-file or lines on stdin).", Arity = ArgumentArity.ZeroOrOne };
+        // An unknown option would otherwise be taken for the text to say.
+        text.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } t && t.StartsWith('-') && t.Length > 1 && !t.Contains(' ', StringComparison.Ordinal))
+                r.AddError($"Unrecognized option '{t}' (to say text that starts with '-', put '--' before it).");
+        });
+        var inputFile = new Option<string?>("--input-file", "-i") { Description = "A text file: one utterance per line (blank lines skipped), one WAV each." };
+        var withIds = new Option<bool>("--with-ids") { Description = "Lines are 'id|text'; the WAV is named <id>.wav (default: <prefix><line number>.wav)." };
+        var prefix = CliOptions.WithDefault("--prefix", "audio-", "File name prefix for numbered outputs.");
+        var outputDir = CliOptions.WithDefault("--output-dir", ".", "Folder for the WAV (and PNG) files; created if missing.", "-o");
+        var tacotron2 = new Option<string?>("--tacotron2") { Description = "Tacotron 2 checkpoint (NVIDIA train.py or NGC .pt). Required." };
+        var vocoder = CliOptions.Choice("--vocoder", "waveglow", "Mel-to-audio model: waveglow (needs --waveglow) or griffin-lim (no model, rough sound).", "waveglow", "griffin-lim");
+        var waveglow = new Option<string?>("--waveglow") { Description = "WaveGlow checkpoint (NVIDIA train.py or NGC .pt)." };
+        var sigma = CliOptions.NonNegative("--sigma", 0.9, "WaveGlow noise scale (NVIDIA's --sigma-infer).");
+        var denoiser = CliOptions.NonNegative("--denoiser-strength", 0.01, "WaveGlow bias removal strength; 0 turns the denoiser off.");
+        var griffinLimIters = CliOptions.PositiveInt("--griffin-lim-iters", GriffinLim.DefaultIterations, "Griffin-Lim iterations.");
+        var melFMax = CliOptions.NonNegative("--mel-fmax", 8000, "Highest mel frequency (Hz) the Tacotron 2 was trained with (Griffin-Lim's mel inversion).");
+        var maxSteps = new Option<int?>("--max-decoder-steps") { Description = "Decoder step cap (default: the checkpoint's max_decoder_steps)." };
+        var batchSize = CliOptions.PositiveInt("--batch-size", 1, "Sentences per inference batch (padded, as NVIDIA's inference.py).", "-bs");
+        var precision = CliOptions.Choice("--precision", "fp32", "fp32, or mixed (bf16 on CPU, fp16 on CUDA for matmuls and convolutions).", "fp32", "mixed");
+        var maxLength = CliOptions.PositiveInt("--max-sentence-length", SentenceSplitterOptions.DefaultMaxLength, "Longest piece (characters) spoken at once; longer sentences are cut at clause marks.");
+        var pause = CliOptions.NonNegative("--sentence-pause", 0.2, "Silence (s) between the sentences of one line.");
+        var seed = new Option<int?>("--seed") { Description = "Seed for the prenet dropout and vocoder noise (reproducible output)." };
+        var plot = new Option<bool>("--plot") { Description = "Also write <name>.mel.png and <name>.alignment.png (one alignment per sentence: <name>.alignment-<k>.png)." };
+        var json = CliOptions.Json();
+
+        var command = new Command("synthesize", "Speak text into 16-bit mono WAV files (22050 Hz), as NVIDIA's inference.py: from a text argument, a file of lines (--input-file) or lines on stdin. Each line becomes one file; long lines are split into sentences and joined. Prints the files written and the speed (RTF = seconds of audio per second of wall time; higher is faster).")
+        {
+            text, inputFile, withIds, prefix, outputDir, tacotron2, vocoder, waveglow, sigma, denoiser, griffinLimIters, melFMax,
+            maxSteps, batchSize, precision, maxLength, pause, seed, plot, json,
+        };
+        command.SetAction(result => CliApplication.Guard(console, command, () =>
+        {
+            var lines = ReadInput(console, result.GetValue(text), result.GetValue(inputFile), result.GetValue(withIds), result.GetValue(prefix)!);
+            string checkpoint = result.GetValue(tacotron2)
+                ?? throw new UsageException("--tacotron2 PATH is required (a Tacotron 2 checkpoint).");
+            if (result.GetValue(maxSteps) is < 1) throw new UsageException("--max-decoder-steps must be at least 1.");
+            int? seedValue = result.GetValue(seed);
+            if (seedValue is { } s) torch.manual_seed(s);
+            var generator = seedValue is { } g ? new torch.Generator((ulong)g) : null;
+            var p = ModelLoading.ParsePrecision(result.GetValue(precision)!);
+            var model = ModelLoading.Tacotron2(checkpoint, p);
+            IVocoder voc;
+            try
+            {
+                voc = ModelLoading.Vocoder(result.GetValue(vocoder)!, result.GetValue(waveglow), allowRandom: false, model, checkpoint, p,
+                    result.GetValue(sigma), result.GetValue(denoiser), result.GetValue(griffinLimIters), result.GetValue(melFMax), generator);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+            using var synthesizer = new SpeechSynthesizer(model, voc, result.GetValue(batchSize), new Tacotron2InferenceOptions { MaxDecoderSteps = result.GetValue(maxSteps) });
+            return Run(console, synthesizer, lines, Path.GetFullPath(result.GetValue(outputDir)!),
+                new SentenceSplitter(new SentenceSplitterOptions { MaxLength = result.GetValue(maxLength) }),
+                result.GetValue(pause), result.GetValue(plot), result.GetValue(json));
+        }));
+        return command;
+    }
+
+    private static IReadOnlyList<SynthesisLine> ReadInput(CliConsole console, string? text, string? inputFile, bool withIds, string prefix)
+    {
+        if (text is not null && inputFile is not null)
+            throw new UsageException("give either the text argument or --input-file, not both.");
+        IReadOnlyList<SynthesisLine> lines;
+        if (text is not null)
+            lines = SynthesisLine.FromLines([text], "the text argument", withIds, prefix);
+        else if (inputFile is not null)
+        {
+            if (!File.Exists(inputFile)) throw new FileNotFoundException($"--input-file {inputFile}: no such file.", inputFile);
+            lines = SynthesisLine.FromLines(File.ReadAllLines(inputFile), inputFile, withIds, prefix);
+        }
+        else if (console.InputIsRedirected)
+            lines = SynthesisLine.FromLines(ReadAll(console.In), "stdin", withIds, prefix);
+        else
+            throw new UsageException("nothing to say: give the text, --input-file FILE, or pipe lines on stdin.");
+        if (lines.Count == 0) throw new UsageException("the input has no text (only blank lines).");
+        return lines;
+    }
+
+    private static IEnumerable<string> ReadAll(TextReader reader)
+    {
+        while (reader.ReadLine() is { } line) yield return line;
+    }
+
+    private static int Run(CliConsole console, ISpeechSynthesizer synthesizer, IReadOnlyList<SynthesisLine> lines, string outputDir,
+        SentenceSplitter splitter, double pauseSeconds, bool plot, bool json)
+    {
+        Directory.CreateDirectory(outputDir);
+        var sentences = lines.Select(l => splitter.Split(l.Text)).ToList();
+        for (int i = 0; i < lines.Count; i++)
+            if (sentences[i].Count == 0) throw new InvalidDataException($"line '{lines[i].Name}' has nothing to say after splitting.");
+        var flat = sentences.SelectMany(s => s).ToList();
+
+        var clock = Stopwatch.StartNew();
+        IReadOnlyList<SentenceSpeech> spoken = [];
+        ProgressReporter.Run(console, "Synthesizing", flat.Count, advance => spoken = synthesizer.Speak(flat, advance));
+        clock.Stop();
+
+        int sampleRate = WaveFile.DefaultSampleRate;
+        var pause = new float[(int)Math.Round(pauseSeconds * sampleRate)];
+        var outputs = new List<SynthesisOutput>();
+        int next = 0;
+        double audioSeconds = 0;
+        foreach (var (line, parts) in lines.Zip(sentences))
+        {
+            var pieces = spoken.Skip(next).Take(parts.Count).ToList();
+            next += parts.Count;
+            var samples = Join(pieces.Select(p => p.Audio), pause);
+            Normalize(samples);
+            if (samples.Length == 0)
+                throw new InvalidDataException($"{line.Name}: the model stopped before producing any audio (\"{line.Text}\"); is the Tacotron 2 checkpoint trained?");
+            string wav = Path.Combine(outputDir, line.Name + ".wav");
+            WaveFile.Write(wav, samples, sampleRate);
+            audioSeconds += (double)samples.Length / sampleRate;
+            var pngs = new List<string>();
+            if (plot) pngs.AddRange(WritePlots(outputDir, line.Name, pieces));
+            bool capped = pieces.Any(p => p.HitMaxDecoderSteps);
+            if (capped && !json)
+                console.Error.WriteLine($"warning: {line.Name}: the decoder hit --max-decoder-steps before stopping; the audio may be cut short.");
+            outputs.Add(new SynthesisOutput(line.Name, wav, Math.Round((double)samples.Length / sampleRate, 3), parts.Count, capped, pngs));
+        }
+        double wall = clock.Elapsed.TotalSeconds;
+        double rtf = wall > 0 ? audioSeconds / wall : 0;
+        if (json)
+            JsonOutput.Write(console.Out, new { vocoder = synthesizer.VocoderName, sampleRate, audioSeconds = Math.Round(audioSeconds, 3), wallSeconds = Math.Round(wall, 3), rtf = Math.Round(rtf, 3), files = outputs });
+        else
+        {
+            foreach (var o in outputs)
+            {
+                console.Out.WriteLine($"{o.Wav}  ({o.Seconds.ToString("0.00", CultureInfo.InvariantCulture)} s, {o.Sentences} sentence(s))");
+                foreach (var png in o.Plots) console.Out.WriteLine($"{png}");
+            }
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{outputs.Count} file(s), {audioSeconds:0.00} s of audio in {wall:0.00} s with {synthesizer.VocoderName}: RTF {rtf:0.00} (audio s / wall s; higher is faster)"));
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static IEnumerable<string> WritePlots(string outputDir, string name, IReadOnlyList<SentenceSpeech> pieces)
+    {
+        int channels = pieces[0].Mel.GetLength(0), frames = pieces.Sum(p => p.Mel.GetLength(1));
+        var mel = new float[channels, frames];
+        int at = 0;
+        foreach (var piece in pieces)
+        {
+            for (int c = 0; c < channels; c++)
+                for (int f = 0; f < piece.Mel.GetLength(1); f++)
+                    mel[c, at + f] = piece.Mel[c, f];
+            at += piece.Mel.GetLength(1);
+        }
+        string melPath = Path.Combine(outputDir, name + ".mel.png");
+        Figures.Mel(melPath, mel, $"{name}: mel spectrogram");
+        yield return melPath;
+        for (int k = 0; k < pieces.Count; k++)
+        {
+            string path = Path.Combine(outputDir, pieces.Count == 1 ? name + ".alignment.png" : $"{name}.alignment-{k + 1}.png");
+            Figures.Alignment(path, pieces[k].Alignment, $"{name}: alignment" + (pieces.Count == 1 ? "" : $" (sentence {k + 1})"));
+            yield return path;
+        }
+    }
+
+    private static float[] Join(IEnumerable<float[]> pieces, float[] pause)
+    {
+        var joined = new List<float>();
+        foreach (var piece in pieces)
+        {
+            if (joined.Count > 0) joined.AddRange(pause);
+            joined.AddRange(piece);
+        }
+        return joined.ToArray();
+    }
+
+    // As inference.py: scale to full scale (audio / max|audio|), so quiet vocoder output is audible and nothing clips.
+    private static void Normalize(float[] samples)
+    {
+        float peak = 0;
+        foreach (float s in samples) peak = Math.Max(peak, Math.Abs(s));
+        if (peak <= 0 || !float.IsFinite(peak)) return;
+        for (int i = 0; i < samples.Length; i++) samples[i] /= peak;
+    }
+
+    private sealed record SynthesisOutput(string Name, string Wav, double Seconds, int Sentences, bool HitMaxDecoderSteps, IReadOnlyList<string> Plots);
+}

@@ -1,0 +1,164 @@
+using System.Text.Json;
+using MlNetTts.Audio;
+using MlNetTts.Cli;
+
+namespace MlNetTts.Tests.Cli;
+
+[TestClass]
+public sealed class SynthesizeCommandTests
+{
+    // Griffin-Lim with few iterations keeps these tests fast; the fixture Tacotron 2 is small.
+    private static string[] Model(TempFolder output) =>
+        ["--tacotron2", CliFixtures.Tacotron2Checkpoint, "--vocoder", "griffin-lim", "--griffin-lim-iters", "4", "--seed", "7", "-o", output.Path];
+
+    private static void AssertSpeech(string path)
+    {
+        Assert.IsTrue(File.Exists(path), $"{path} was not written");
+        var audio = WaveFile.Read(path, targetSampleRate: null);
+        Assert.AreEqual(WaveFile.DefaultSampleRate, audio.SampleRate);
+        Assert.IsGreaterThan(1000, audio.Samples.Length);
+        Assert.IsGreaterThan(0.5f, audio.Samples.Max(Math.Abs), "normalized to full scale");
+        Assert.IsTrue(audio.Samples.All(float.IsFinite));
+    }
+
+    [TestMethod]
+    public void TextArgumentBecomesOneWav()
+    {
+        using var output = new TempFolder();
+        var run = CliRun.Of(["synthesize", "Hello world.", .. Model(output)]);
+        Assert.AreEqual(ExitCodes.Ok, run.ExitCode, run.ToString());
+        AssertSpeech(output["audio-001.wav"]);
+        Assert.HasCount(1, Directory.GetFiles(output.Path));
+        StringAssert.Contains(run.Out, output["audio-001.wav"]);
+        StringAssert.Contains(run.Out, "RTF");
+    }
+
+    [TestMethod]
+    public void InputFileGivesOneWavPerLineNamedByLineNumber()
+    {
+        using var output = new TempFolder();
+        var lines = output["lines.txt"];
+        File.WriteAllLines(lines, ["First line.", "", "Third line, after a blank one."]);
+        var run = CliRun.Of(["synthesize", "--input-file", lines, "--prefix", "say-", .. Model(output)]);
+        Assert.AreEqual(ExitCodes.Ok, run.ExitCode, run.ToString());
+        AssertSpeech(output["say-001.wav"]);
+        AssertSpeech(output["say-003.wav"]);
+        Assert.IsFalse(File.Exists(output["say-002.wav"]), "blank lines are skipped");
+    }
+
+    [TestMethod]
+    public void StdinLinesWithIdsAreNamedById()
+    {
+        using var output = new TempFolder();
+        var run = CliRun.WithInput("greeting|Good morning.\nfarewell|Good night.\n", ["synthesize", "--with-ids", "--batch-size", "2", "--json", .. Model(output)]);
+        Assert.AreEqual(ExitCodes.Ok, run.ExitCode, run.ToString());
+        AssertSpeech(output["greeting.wav"]);
+        AssertSpeech(output["farewell.wav"]);
+        using var json = JsonDocument.Parse(run.Out);
+        Assert.AreEqual(2, json.RootElement.GetProperty("files").GetArrayLength());
+        Assert.AreEqual(WaveFile.DefaultSampleRate, json.RootElement.GetProperty("sampleRate").GetInt32());
+        Assert.IsGreaterThan(0, json.RootElement.GetProperty("rtf").GetDouble());
+    }
+
+    [TestMethod]
+    public void LongLinesAreSplitIntoSentencesAndJoined()
+    {
+        using var output = new TempFolder();
+        var run = CliRun.Of(["synthesize", "One sentence here. And another one! A third?", "--json", "--sentence-pause", "0.5", .. Model(output)]);
+        Assert.AreEqual(ExitCodes.Ok, run.ExitCode, run.ToString());
+        using var json = JsonDocument.Parse(run.Out);
+        var file = json.RootElement.GetProperty("files")[0];
+        Assert.AreEqual(3, file.GetProperty("sentences").GetInt32());
+        // Two pauses of 0.5 s are part of the joined audio.
+        Assert.IsGreaterThan(1.0, file.GetProperty("seconds").GetDouble());
+        AssertSpeech(output["audio-001.wav"]);
+    }
+
+    [TestMethod]
+    public void PlotWritesMelAndAlignmentPngs()
+    {
+        using var output = new TempFolder();
+        var run = CliRun.Of(["synthesize", "First part. Second part.", "--plot", .. Model(output)]);
+        Assert.AreEqual(ExitCodes.Ok, run.ExitCode, run.ToString());
+        foreach (var png in new[] { "audio-001.mel.png", "audio-001.alignment-1.png", "audio-001.alignment-2.png" })
+        {
+            var (width, height) = PngFile.Size(output[png]);
+            Assert.AreEqual(1000, width, png);
+            Assert.AreEqual(500, height, png);
+            StringAssert.Contains(run.Out, output[png]);
+        }
+    }
+
+    [TestMethod]
+    public void WaveGlowMustMatchTheTacotron2MelChannels()
+    {
+        using var output = new TempFolder();
+        var run = CliRun.Of("synthesize", "Hello.", "--tacotron2", CliFixtures.Tacotron2Checkpoint, "--waveglow", CliFixtures.WaveGlowCheckpoint,
+            "--denoiser-strength", "0", "-o", output.Path);
+        if (CliFixtures.WaveGlowMelChannels == CliFixtures.Tacotron2MelChannels)
+        {
+            Assert.AreEqual(ExitCodes.Ok, run.ExitCode, run.ToString());
+            AssertSpeech(output["audio-001.wav"]);
+            return;
+        }
+        Assert.AreEqual(ExitCodes.Failure, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.Error, $"expects {CliFixtures.WaveGlowMelChannels} mel channels");
+        StringAssert.Contains(run.Error, $"produces {CliFixtures.Tacotron2MelChannels}");
+        StringAssert.Contains(run.Error, Path.GetFileName(CliFixtures.WaveGlowCheckpoint));
+        Assert.IsEmpty(Directory.GetFiles(output.Path), "nothing is written on failure");
+    }
+
+    [TestMethod]
+    public void UsageErrorsExitWith2AndShowUsage()
+    {
+        using var output = new TempFolder();
+        var cases = new[]
+        {
+            (new[] { "synthesize", "--tacotron2", CliFixtures.Tacotron2Checkpoint, "--vocoder", "griffin-lim" }, "nothing to say"),
+            (new[] { "synthesize", "Hi." }, "--tacotron2"),
+            (new[] { "synthesize", "Hi.", "--input-file", output["x.txt"], "--tacotron2", CliFixtures.Tacotron2Checkpoint }, "not both"),
+            (new[] { "synthesize", "Hi.", "--tacotron2", CliFixtures.Tacotron2Checkpoint }, "--waveglow"),
+            (new[] { "synthesize", "Hi.", "--precision", "fp8" }, "fp8"),
+            (new[] { "synthesize", "--no-such-option" }, "--no-such-option"),
+        };
+        foreach (var (args, message) in cases)
+        {
+            var run = CliRun.Of(args);
+            Assert.AreEqual(ExitCodes.Usage, run.ExitCode, run.ToString());
+            StringAssert.Contains(run.Error, message, run.ToString());
+            StringAssert.Contains(run.Error, "Usage:", run.ToString());
+        }
+    }
+
+    [TestMethod]
+    public void MissingCheckpointFailsNamingTheFile()
+    {
+        using var output = new TempFolder();
+        var run = CliRun.Of("synthesize", "Hi.", "--tacotron2", output["absent.pt"], "--vocoder", "griffin-lim", "-o", output.Path);
+        Assert.AreEqual(ExitCodes.Failure, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.Error, "absent.pt");
+    }
+
+    [TestMethod]
+    public void BadInputLinesFailNamingSourceAndLine()
+    {
+        using var output = new TempFolder();
+        var cases = new[]
+        {
+            ("ok|Fine.\n../escape|Out of the folder.\n", "line 2"),
+            ("ok|Fine.\nok|Again.\n", "used before"),
+            ("no id column here\n", "expected 'id|text'"),
+        };
+        foreach (var (stdin, message) in cases)
+        {
+            var run = CliRun.WithInput(stdin, ["synthesize", "--with-ids", .. Model(output)]);
+            Assert.AreEqual(ExitCodes.Failure, run.ExitCode, run.ToString());
+            StringAssert.Contains(run.Error, "stdin", run.ToString());
+            StringAssert.Contains(run.Error, message, run.ToString());
+        }
+        Assert.IsEmpty(Directory.GetFiles(output.Path), "input is checked before anything is written");
+        var missing = CliRun.Of(["synthesize", "--input-file", output["absent.txt"], .. Model(output)]);
+        Assert.AreEqual(ExitCodes.Failure, missing.ExitCode, missing.ToString());
+        StringAssert.Contains(missing.Error, "absent.txt");
+    }
+}
