@@ -30,7 +30,7 @@ internal static class SafeTensorsWriter
             offset += bytes.Length;
             blobs.Add(bytes);
         }
-        var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
+        var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header, TrainingJson.Options));
         // Pad the header with spaces to 8 bytes, as the format's reference writer does, so data is aligned.
         int padded = (json.Length + 7) / 8 * 8;
         Span<byte> length = stackalloc byte[8];

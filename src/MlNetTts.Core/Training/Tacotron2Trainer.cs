@@ -95,9 +95,9 @@ public sealed class Tacotron2Trainer : IDisposable, ITrainingTask
         var file = TrainingCheckpoint.Open(checkpointPath);
         if (file.Metadata["model"] != "Tacotron2")
             throw new InvalidDataException($"{checkpointPath} is a {file.Metadata["model"]} checkpoint, not Tacotron2.");
-        var config = JsonSerializer.Deserialize<Tacotron2Config>(file.Metadata["config"])
+        var config = JsonSerializer.Deserialize<Tacotron2Config>(file.Metadata["config"], TrainingJson.Options)
             ?? throw new InvalidDataException($"{checkpointPath} has an empty Tacotron 2 config.");
-        options ??= JsonSerializer.Deserialize<Tacotron2TrainingOptions>(file.Metadata["options"])
+        options ??= JsonSerializer.Deserialize<Tacotron2TrainingOptions>(file.Metadata["options"], TrainingJson.Options)
             ?? throw new InvalidDataException($"{checkpointPath} has empty training options.");
         var model = new Tacotron2Model(config);
         try
@@ -130,7 +130,7 @@ public sealed class Tacotron2Trainer : IDisposable, ITrainingTask
     {
         if (!TrainingCheckpoint.IsTrainingCheckpoint(checkpointPath)) return Tacotron2Model.FromCheckpoint(checkpointPath);
         var file = TrainingCheckpoint.Open(checkpointPath);
-        var config = JsonSerializer.Deserialize<Tacotron2Config>(file.Metadata["config"])
+        var config = JsonSerializer.Deserialize<Tacotron2Config>(file.Metadata["config"], TrainingJson.Options)
             ?? throw new InvalidDataException($"{checkpointPath} has an empty Tacotron 2 config.");
         var model = new Tacotron2Model(config);
         using var scope = NewDisposeScope();
@@ -142,9 +142,9 @@ public sealed class Tacotron2Trainer : IDisposable, ITrainingTask
 
     string ITrainingTask.ModelKind => "Tacotron2";
 
-    string ITrainingTask.ConfigJson => JsonSerializer.Serialize(Model.Config);
+    string ITrainingTask.ConfigJson => JsonSerializer.Serialize(Model.Config, TrainingJson.Options);
 
-    string ITrainingTask.OptionsJson => JsonSerializer.Serialize(Options);
+    string ITrainingTask.OptionsJson => JsonSerializer.Serialize(Options, TrainingJson.Options);
 
     int[][] ITrainingTask.PlanEpoch(int epoch)
     {

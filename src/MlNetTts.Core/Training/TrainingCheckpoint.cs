@@ -58,10 +58,13 @@ public static class TrainingCheckpoint
             ["model"] = modelKind,
             ["config"] = configJson,
             ["options"] = optionsJson,
-            ["progress"] = JsonSerializer.Serialize(progress),
+            ["progress"] = JsonSerializer.Serialize(progress, TrainingJson.Options),
         };
-        AtomicFile.Write(path, stream => SafeTensorsWriter.Write(stream, tensors, metadata));
+        AtomicFile.Write(path, stream => SafeTensorsWriter.Write(WriteInterceptor?.Invoke(stream) ?? stream, tensors, metadata));
     }
+
+    /// <summary>Test hook: wraps the file stream (e.g. to fail half-way through a write).</summary>
+    internal static Func<Stream, Stream>? WriteInterceptor { get; set; }
 
     internal static SafeTensorsFile Open(string path)
     {
@@ -81,7 +84,7 @@ public static class TrainingCheckpoint
             .ToDictionary(n => n[ModelPrefix.Length..], file.Read, StringComparer.Ordinal);
 
     internal static CheckpointProgress ReadProgress(SafeTensorsFile file, string path) =>
-        JsonSerializer.Deserialize<CheckpointProgress>(file.Metadata["progress"])
+        JsonSerializer.Deserialize<CheckpointProgress>(file.Metadata["progress"], TrainingJson.Options)
         ?? throw new InvalidDataException($"Training checkpoint {path} has an empty 'progress'.");
 
     /// <summary>Restores the optimizer state and torch's generator state.</summary>

@@ -92,7 +92,7 @@ public sealed class WaveGlowTrainer : IDisposable, ITrainingTask
         var file = TrainingCheckpoint.Open(checkpointPath);
         if (file.Metadata["model"] != "WaveGlow")
             throw new InvalidDataException($"{checkpointPath} is a {file.Metadata["model"]} checkpoint, not WaveGlow.");
-        options ??= JsonSerializer.Deserialize<WaveGlowTrainingOptions>(file.Metadata["options"])
+        options ??= JsonSerializer.Deserialize<WaveGlowTrainingOptions>(file.Metadata["options"], TrainingJson.Options)
             ?? throw new InvalidDataException($"{checkpointPath} has empty training options.");
         var model = LoadOurs(file, checkpointPath);
         try
@@ -129,7 +129,7 @@ public sealed class WaveGlowTrainer : IDisposable, ITrainingTask
 
     private static WaveGlowModel LoadOurs(Checkpoints.SafeTensorsFile file, string path)
     {
-        var config = JsonSerializer.Deserialize<WaveGlowConfig>(file.Metadata["config"])
+        var config = JsonSerializer.Deserialize<WaveGlowConfig>(file.Metadata["config"], TrainingJson.Options)
             ?? throw new InvalidDataException($"{path} has an empty WaveGlow config.");
         var model = new WaveGlowModel(config, weightNorm: true);
         try
@@ -147,9 +147,9 @@ public sealed class WaveGlowTrainer : IDisposable, ITrainingTask
 
     string ITrainingTask.ModelKind => "WaveGlow";
 
-    string ITrainingTask.ConfigJson => JsonSerializer.Serialize(Model.Config);
+    string ITrainingTask.ConfigJson => JsonSerializer.Serialize(Model.Config, TrainingJson.Options);
 
-    string ITrainingTask.OptionsJson => JsonSerializer.Serialize(Options);
+    string ITrainingTask.OptionsJson => JsonSerializer.Serialize(Options, TrainingJson.Options);
 
     int[][] ITrainingTask.PlanEpoch(int epoch)
     {
