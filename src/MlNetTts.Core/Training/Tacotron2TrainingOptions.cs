@@ -1,0 +1,45 @@
+namespace MlNetTts.Training;
+
+/// <summary>
+/// Tacotron 2 training settings. Defaults are NVIDIA's Tacotron 2 training script (20.06,
+/// <c>platform/train_tacotron2_*</c>): 1501 epochs, batch 48, Adam lr 1e-3, weight decay 1e-6, gradient clipping
+/// at norm 1.0, annealing x0.1 at epochs 500, 1000, 1500, checkpoint every 50 epochs. The guided-attention term is
+/// ours and off by default.
+/// </summary>
+public sealed record Tacotron2TrainingOptions : TrainingOptions
+{
+    public Tacotron2TrainingOptions()
+    {
+        Epochs = 1501;
+        BatchSize = 48;
+        LearningRate = 1e-3;
+        WeightDecay = 1e-6;
+        GradientClipThreshold = 1.0;
+        AnnealSteps = [500, 1000, 1500];
+        AnnealFactor = 0.1;
+    }
+
+    /// <summary>
+    /// Weight of the guided-attention loss (Tachibana et al. 2017, see <see cref="GuidedAttentionLoss"/>); 0 (the
+    /// default) trains exactly the reference loss. A few units pull a small model's attention onto the diagonal
+    /// within hundreds of steps instead of thousands.
+    /// </summary>
+    public double GuidedAttentionWeight { get; init; }
+
+    /// <summary>Width g of the guided-attention penalty's diagonal band (the paper's 0.2).</summary>
+    public double GuidedAttentionSigma { get; init; } = 0.2;
+
+    /// <summary>Half-width, as a fraction of the text length, of the band the reported diagonality score counts (see <see cref="AttentionDiagonality"/>).</summary>
+    public double DiagonalityBand { get; init; } = 0.1;
+
+    public override void Validate()
+    {
+        base.Validate();
+        if (!(GuidedAttentionWeight >= 0) || double.IsInfinity(GuidedAttentionWeight))
+            throw new ArgumentException($"Training option {nameof(GuidedAttentionWeight)} = {GuidedAttentionWeight}: must be >= 0 and finite.", nameof(GuidedAttentionWeight));
+        if (!(GuidedAttentionSigma > 0) || double.IsInfinity(GuidedAttentionSigma))
+            throw new ArgumentException($"Training option {nameof(GuidedAttentionSigma)} = {GuidedAttentionSigma}: must be positive.", nameof(GuidedAttentionSigma));
+        if (!(DiagonalityBand > 0 && DiagonalityBand <= 1))
+            throw new ArgumentException($"Training option {nameof(DiagonalityBand)} = {DiagonalityBand}: must be in (0, 1].", nameof(DiagonalityBand));
+    }
+}
