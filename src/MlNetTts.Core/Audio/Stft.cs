@@ -32,8 +32,8 @@ public sealed class Stft : IDisposable
     /// <param name="winLength">Hann window length, at most <paramref name="filterLength"/>; centred in the frame.</param>
     public Stft(int filterLength = 1024, int hopLength = 256, int winLength = 1024)
     {
-        if (filterLength < 2 || filterLength % 2 != 0)
-            throw new ArgumentOutOfRangeException(nameof(filterLength), filterLength, "the filter length must be even and at least 2.");
+        if (filterLength < 2 || filterLength % 2 != 0 || filterLength > MelSettings.MaxFilterLength)
+            throw new ArgumentOutOfRangeException(nameof(filterLength), filterLength, $"the filter length must be even, in [2, {MelSettings.MaxFilterLength}] (the bases take filterLength^2 doubles).");
         ArgumentOutOfRangeException.ThrowIfLessThan(hopLength, 1);
         if (winLength < 1 || winLength > filterLength)
             throw new ArgumentOutOfRangeException(nameof(winLength), winLength, $"the window length must be in [1, filterLength = {filterLength}].");
