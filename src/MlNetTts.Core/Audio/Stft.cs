@@ -1,3 +1,4 @@
+using MlNetTts.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -108,8 +109,7 @@ public sealed class Stft : IDisposable
         int half = FilterLength / 2;
         if (audio.shape[1] <= half)
             throw new ArgumentException($"audio must be longer than half the filter length ({half} samples) for reflect padding; got {audio.shape[1]} samples.", nameof(audio));
-        if (!is_floating_point(audio))
-            throw new ArgumentException($"audio must be a floating-point tensor; got {audio.dtype}.", nameof(audio));
+        TensorCheck.Float32Or64(audio, nameof(audio));
 
         using var scope = NewDisposeScope();
         var (forward, _) = Bases(audio);
@@ -136,6 +136,9 @@ public sealed class Stft : IDisposable
             throw new ArgumentException($"magnitude must be (batch, {FrequencyBins}, frames); got shape [{string.Join(", ", magnitude.shape)}].", nameof(magnitude));
         if (!phase.shape.SequenceEqual(magnitude.shape))
             throw new ArgumentException($"phase must have the magnitude's shape [{string.Join(", ", magnitude.shape)}]; got [{string.Join(", ", phase.shape)}].", nameof(phase));
+        TensorCheck.Float32Or64(magnitude, nameof(magnitude));
+        TensorCheck.DType(phase, magnitude.dtype, nameof(phase), "the magnitude's dtype");
+        TensorCheck.OnDevice(phase, magnitude.device, nameof(phase), "the magnitude's device");
 
         using var scope = NewDisposeScope();
         var (_, inverse) = Bases(magnitude);
