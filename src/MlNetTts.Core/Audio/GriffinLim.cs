@@ -1,3 +1,4 @@
+using MlNetTts.Nn;
 using static TorchSharp.torch;
 
 namespace MlNetTts.Audio;
@@ -22,6 +23,12 @@ public static class GriffinLim
         ArgumentNullException.ThrowIfNull(magnitudes);
         ArgumentNullException.ThrowIfNull(stft);
         ArgumentOutOfRangeException.ThrowIfNegative(iterations);
+        TensorCheck.Float32Or64(magnitudes, nameof(magnitudes));
+        if (initialPhase is not null)
+        {
+            TensorCheck.DType(initialPhase, magnitudes.dtype, nameof(initialPhase), "the magnitudes' dtype");
+            TensorCheck.OnDevice(initialPhase, magnitudes.device, nameof(initialPhase), "the magnitudes' device");
+        }
         if (initialPhase is not null && !initialPhase.shape.SequenceEqual(magnitudes.shape))
             throw new ArgumentException($"initial phase must have the magnitudes' shape [{string.Join(", ", magnitudes.shape)}]; got [{string.Join(", ", initialPhase.shape)}].", nameof(initialPhase));
 

@@ -31,6 +31,15 @@ public sealed record MelSettings
     /// <summary>Highest mel filter edge in Hz.</summary>
     public double FMax { get; init; } = 8000;
 
+    /// <summary>
+    /// Largest FFT size accepted: the STFT builds (FilterLength + 2) x FilterLength bases in float64, so the size is
+    /// capped before anything is allocated (settings can come from a downloaded model zip). Speech front ends use 512-2048.
+    /// </summary>
+    public const int MaxFilterLength = 8192;
+
+    /// <summary>Most mel channels accepted (speech models use 80-128).</summary>
+    public const int MaxMelChannels = 1024;
+
     /// <summary>Frequency bins per STFT frame.</summary>
     public int FrequencyBins => FilterLength / 2 + 1;
 
@@ -42,10 +51,10 @@ public sealed record MelSettings
             if (!ok) throw new ArgumentException($"MelSettings.{name} = {value}: {expected}.", name);
         }
         Require(SampleRate > 0, nameof(SampleRate), SampleRate, "must be positive");
-        Require(FilterLength >= 2 && FilterLength % 2 == 0, nameof(FilterLength), FilterLength, "must be even and at least 2");
+        Require(FilterLength >= 2 && FilterLength % 2 == 0 && FilterLength <= MaxFilterLength, nameof(FilterLength), FilterLength, $"must be even, in [2, {MaxFilterLength}]");
         Require(HopLength > 0, nameof(HopLength), HopLength, "must be positive");
         Require(WinLength > 0 && WinLength <= FilterLength, nameof(WinLength), WinLength, $"must be in [1, FilterLength = {FilterLength}]");
-        Require(MelChannels > 0, nameof(MelChannels), MelChannels, "must be positive");
+        Require(MelChannels > 0 && MelChannels <= MaxMelChannels, nameof(MelChannels), MelChannels, $"must be in [1, {MaxMelChannels}]");
         Require(FMin >= 0, nameof(FMin), FMin, "must be >= 0");
         Require(FMax > FMin && FMax <= SampleRate / 2.0, nameof(FMax), FMax, $"must be in (FMin = {FMin}, SampleRate / 2 = {SampleRate / 2.0}]");
     }

@@ -1,3 +1,4 @@
+using MlNetTts.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,6 +53,9 @@ public sealed class MelSpectrogram : IDisposable
     {
         ArgumentNullException.ThrowIfNull(audio);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        TensorCheck.Float32Or64(audio, nameof(audio));
+        if (audio.dim() is < 1 or > 2)
+            throw new ArgumentException($"audio must be (samples) or (batch, samples); got {TensorCheck.Describe(audio)}.", nameof(audio));
         using var scope = NewDisposeScope();
         bool single = audio.dim() == 1;
         var batch = single ? audio.unsqueeze(0) : audio;
@@ -78,6 +82,7 @@ public sealed class MelSpectrogram : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (logMel.dim() is < 2 or > 3 || logMel.shape[^2] != Settings.MelChannels)
             throw new ArgumentException($"log-mel must be ([batch,] {Settings.MelChannels}, frames); got shape [{string.Join(", ", logMel.shape)}].", nameof(logMel));
+        TensorCheck.Floating(logMel, nameof(logMel));
         using var scope = NewDisposeScope();
         var inverse = _melInverse.Value.to(logMel.device);
         return inverse.matmul(logMel.to(ScalarType.Float32).exp()).clamp_min(0).MoveToOuterDisposeScope();

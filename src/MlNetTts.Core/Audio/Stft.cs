@@ -1,3 +1,4 @@
+using MlNetTts.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -32,8 +33,8 @@ public sealed class Stft : IDisposable
     /// <param name="winLength">Hann window length, at most <paramref name="filterLength"/>; centred in the frame.</param>
     public Stft(int filterLength = 1024, int hopLength = 256, int winLength = 1024)
     {
-        if (filterLength < 2 || filterLength % 2 != 0)
-            throw new ArgumentOutOfRangeException(nameof(filterLength), filterLength, "the filter length must be even and at least 2.");
+        if (filterLength < 2 || filterLength % 2 != 0 || filterLength > MelSettings.MaxFilterLength)
+            throw new ArgumentOutOfRangeException(nameof(filterLength), filterLength, $"the filter length must be even, in [2, {MelSettings.MaxFilterLength}] (the bases take filterLength^2 doubles).");
         ArgumentOutOfRangeException.ThrowIfLessThan(hopLength, 1);
         if (winLength < 1 || winLength > filterLength)
             throw new ArgumentOutOfRangeException(nameof(winLength), winLength, $"the window length must be in [1, filterLength = {filterLength}].");
@@ -108,8 +109,7 @@ public sealed class Stft : IDisposable
         int half = FilterLength / 2;
         if (audio.shape[1] <= half)
             throw new ArgumentException($"audio must be longer than half the filter length ({half} samples) for reflect padding; got {audio.shape[1]} samples.", nameof(audio));
-        if (!is_floating_point(audio))
-            throw new ArgumentException($"audio must be a floating-point tensor; got {audio.dtype}.", nameof(audio));
+        TensorCheck.Float32Or64(audio, nameof(audio));
 
         using var scope = NewDisposeScope();
         var (forward, _) = Bases(audio);
@@ -136,6 +136,9 @@ public sealed class Stft : IDisposable
             throw new ArgumentException($"magnitude must be (batch, {FrequencyBins}, frames); got shape [{string.Join(", ", magnitude.shape)}].", nameof(magnitude));
         if (!phase.shape.SequenceEqual(magnitude.shape))
             throw new ArgumentException($"phase must have the magnitude's shape [{string.Join(", ", magnitude.shape)}]; got [{string.Join(", ", phase.shape)}].", nameof(phase));
+        TensorCheck.Float32Or64(magnitude, nameof(magnitude));
+        TensorCheck.DType(phase, magnitude.dtype, nameof(phase), "the magnitude's dtype");
+        TensorCheck.OnDevice(phase, magnitude.device, nameof(phase), "the magnitude's device");
 
         using var scope = NewDisposeScope();
         var (_, inverse) = Bases(magnitude);

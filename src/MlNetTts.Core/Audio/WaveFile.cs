@@ -102,6 +102,9 @@ public static class WaveFile
             long frames = declared / format.BlockAlign;
             var mono = Decode(bytes, encoding, channels, frames, name);
             var samples = targetSampleRate is { } to && to != rate ? Resampler.Resample(mono, rate, to) : mono;
+            // Float samples near float32's limit are finite in the file but can overflow in the resampling filter.
+            if (!ReferenceEquals(samples, mono) && IndexOfNonFinite(samples) is var overflow && overflow >= 0)
+                throw Bad(name, $"resampling to {targetSampleRate} Hz overflowed at sample {overflow}: the samples lie far outside [-1, 1]");
             return new Waveform(samples, targetSampleRate ?? rate);
         }
     }
@@ -218,8 +221,9 @@ public static class WaveFile
                 };
             }
             double value = channels == 1 ? sum : sum * scale;
-            if (!double.IsFinite(value)) throw Bad(name, $"sample frame {f} is {value} (float data must be finite)");
-            mono[f] = (float)value;
+            float sample = (float)value; // a finite double beyond float32 range becomes infinite here
+            if (!float.IsFinite(sample)) throw Bad(name, $"sample frame {f} is {value} (float data must be finite and within float32 range)");
+            mono[f] = sample;
         }
         return mono;
     }

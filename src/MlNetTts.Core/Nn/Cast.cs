@@ -14,6 +14,7 @@ public static class Cast
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias)
     {
         var scope = CastingScope.Current;
+        CheckLayer(input, weight, bias, scope);
         if (scope is null) return nn.functional.linear(input, weight, bias);
         using var x = input.to(scope.DType);
         using var y = nn.functional.linear(x, scope.Weight(weight), bias is null ? null : scope.Weight(bias));
@@ -24,6 +25,7 @@ public static class Cast
     public static Tensor Conv1d(Tensor input, Tensor weight, Tensor? bias, long stride = 1, long padding = 0, long dilation = 1)
     {
         var scope = CastingScope.Current;
+        CheckLayer(input, weight, bias, scope);
         if (scope is null) return nn.functional.conv1d(input, weight, bias, stride, padding, dilation);
         using var x = input.to(scope.DType);
         var w = scope.Weight(weight);
@@ -35,6 +37,25 @@ public static class Cast
             ? Conv1dAsMatmul(x, w, b, stride, padding, dilation)
             : nn.functional.conv1d(x, w, b, stride, padding, dilation);
         return y.to(input.dtype);
+    }
+
+    /// <summary>
+    /// Inputs, weights and bias are floating point on one device; outside a scope they must also share the weight's
+    /// dtype (inside one they are all cast to the scope's type).
+    /// </summary>
+    private static void CheckLayer(Tensor input, Tensor weight, Tensor? bias, CastingScope? scope)
+    {
+        TensorCheck.Floating(weight, nameof(weight));
+        TensorCheck.Floating(input, nameof(input));
+        TensorCheck.OnDevice(input, weight.device, nameof(input), "the weight's device");
+        if (bias is not null)
+        {
+            TensorCheck.Floating(bias, nameof(bias));
+            TensorCheck.OnDevice(bias, weight.device, nameof(bias), "the weight's device");
+        }
+        if (scope is not null) return;
+        TensorCheck.DType(input, weight.dtype, nameof(input), "the weight's dtype, outside a CastingScope");
+        if (bias is not null) TensorCheck.DType(bias, weight.dtype, nameof(bias), "the weight's dtype, outside a CastingScope");
     }
 
     /// <summary>conv1d as unfold + one matmul: (N, Cin, L) -> columns (N, Lout, Cin*K) @ W(Cout, Cin*K)^T.</summary>
@@ -57,6 +78,11 @@ public static class Cast
     public static Tensor Matmul(Tensor a, Tensor b)
     {
         var scope = CastingScope.Current;
+        TensorCheck.Floating(a, nameof(a));
+        TensorCheck.Floating(b, nameof(b));
+        TensorCheck.OnDevice(b, a.device, nameof(b), "a's device");
+        // Outside a scope the operands meet as they are; mixed dtypes would abort the process in libtorch.
+        if (scope is null) TensorCheck.DType(b, a.dtype, nameof(b), "a's dtype, outside a CastingScope");
         if (scope is null) return a.matmul(b);
         using var a16 = a.to(scope.DType);
         using var b16 = b.to(scope.DType);
@@ -70,6 +96,9 @@ public static class Cast
     /// </summary>
     public static (Tensor H, Tensor C) LstmCell(Tensor input, Tensor h, Tensor c, Tensor weightIh, Tensor weightHh, Tensor? biasIh, Tensor? biasHh)
     {
+        TensorCheck.Floating(input, nameof(input));
+        TensorCheck.DType(h, input.dtype, nameof(h), "the input's dtype");
+        TensorCheck.DType(c, input.dtype, nameof(c), "the input's dtype");
         using var scope = NewDisposeScope();
         var gates = Linear(input, weightIh, biasIh) + Linear(h, weightHh, biasHh);
         var chunks = gates.chunk(4, dim: 1);

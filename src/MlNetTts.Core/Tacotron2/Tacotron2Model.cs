@@ -85,7 +85,14 @@ public sealed class Tacotron2Model : nn.Module
     public Postnet Postnet => postnet;
 
     /// <summary>Symbol ids (B, T_in) -> embeddings (B, T_in, E); padding id 0 has a real embedding row.</summary>
-    public Tensor Embed(Tensor text) => embedding.call(text);
+    public Tensor Embed(Tensor text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.dtype is not (ScalarType.Int64 or ScalarType.Int32))
+            throw new ArgumentException($"text must be int64 symbol ids; got {TensorCheck.Describe(text)}.", nameof(text));
+        TensorCheck.OnDevice(text, embedding.weight!.device, nameof(text), "the model's device");
+        return embedding.call(text);
+    }
 
     /// <summary>
     /// Teacher-forced forward, as the reference's <c>Tacotron2.forward</c> on a <c>TextMelCollate</c> batch: text ids
@@ -100,6 +107,11 @@ public sealed class Tacotron2Model : nn.Module
             throw new ArgumentException($"melPadded must be (B={textPadded.shape[0]}, n_mel={Config.MelChannels}, T); got ({string.Join(", ", melPadded.shape)}).", nameof(melPadded));
         if (outputLengths.dim() != 1 || outputLengths.shape[0] != textPadded.shape[0])
             throw new ArgumentException($"outputLengths must be (B={textPadded.shape[0]}); got ({string.Join(", ", outputLengths.shape)}).", nameof(outputLengths));
+        // The decoder's matmuls meet the mel as it is: another dtype would abort the process in libtorch.
+        TensorCheck.DType(melPadded, embedding.weight!.dtype, nameof(melPadded), "the model's parameter dtype; Precision.Mixed casts internally");
+        TensorCheck.OnDevice(melPadded, embedding.weight!.device, nameof(melPadded), "the model's device");
+        TensorCheck.Integer(outputLengths, nameof(outputLengths));
+        TensorCheck.OnDevice(outputLengths, embedding.weight!.device, nameof(outputLengths), "the model's device");
 
         using var cast = Precision.Enter(melPadded.device);
         using var scope = NewDisposeScope();
@@ -156,6 +168,9 @@ public sealed class Tacotron2Model : nn.Module
             throw new ArgumentException($"textPadded must be int64 symbol ids (B, T_in); got {textPadded.dtype} ({string.Join(", ", textPadded.shape)}).", nameof(textPadded));
         if (inputLengths.dim() != 1 || inputLengths.shape[0] != textPadded.shape[0])
             throw new ArgumentException($"inputLengths must be (B={textPadded.shape[0]}); got ({string.Join(", ", inputLengths.shape)}).", nameof(inputLengths));
+        TensorCheck.OnDevice(textPadded, embedding.weight!.device, nameof(textPadded), "the model's device");
+        TensorCheck.Integer(inputLengths, nameof(inputLengths));
+        TensorCheck.OnDevice(inputLengths, embedding.weight!.device, nameof(inputLengths), "the model's device");
         using var scope = NewDisposeScope();
         var lengths = inputLengths.to(ScalarType.Int64);
         if (lengths.min().item<long>() < 1 || lengths.max().item<long>() > textPadded.shape[1])

@@ -14,6 +14,9 @@ namespace MlNetTts.Text;
 /// </summary>
 internal sealed class InflectNumberWords
 {
+    /// <summary>Most significant digits a number may have: the last scale word is the decillion (10^33).</summary>
+    internal const int MaxDigits = 36;
+
     private static readonly string[] Unit = ["", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
     private static readonly string[] Teen = ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"];
     private static readonly string[] Ten = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
@@ -164,6 +167,7 @@ internal sealed class InflectNumberWords
                 num = TwoDigits.Replace(num, Group2, 1);
                 return OneDigit.Replace(num, Group1, 1);
         }
+        if (num.AsSpan().TrimStart('0').Length > MaxDigits) throw TooLarge(); // before parsing: a huge BigInteger parse is slow
         var value = BigInteger.Parse(num, NumberStyles.None, CultureInfo.InvariantCulture);
         if (value.IsZero) return _zero;
         if (value.IsOne) return _one;
@@ -179,7 +183,10 @@ internal sealed class InflectNumberWords
 
     private static string MillionsWord(int index) =>
         index < Mill.Length ? Mill[index]
-        : throw new OverflowException("number out of range: number words stop at the decillions (36 digits), as in inflect.");
+        : throw TooLarge();
+
+    private static OverflowException TooLarge() =>
+        new($"number out of range: number words stop at the decillions ({MaxDigits} digits), as in inflect.");
 
     private static string TensWords(int tens, int units, int millIndex = 0) =>
         tens != 1

@@ -25,8 +25,11 @@ public static class NumberNormalizer
     private static readonly Regex CommaNumber = new(@"([0-9][0-9,]+[0-9])", Options);
     private static readonly Regex Pounds = new(@"£([0-9,]*[0-9]+)", Options);
     private static readonly Regex Dollars = new(@"\$([0-9.,]*[0-9]+)", Options);
-    private static readonly Regex DecimalNumber = new(@"([0-9]+\.[0-9]+)", Options);
-    private static readonly Regex Ordinal = new(@"[0-9]+(st|nd|rd|th)", Options);
+    // (?<![0-9]): a match can only start where a digit run starts. Same matches as the reference's patterns (a start
+    // inside a run fails wherever the run's start fails, and matches end at a run's end), but a long digit run is
+    // scanned once instead of once per digit (quadratic: minutes for a megabyte of digits).
+    private static readonly Regex DecimalNumber = new(@"(?<![0-9])([0-9]+\.[0-9]+)", Options);
+    private static readonly Regex Ordinal = new(@"(?<![0-9])[0-9]+(st|nd|rd|th)", Options);
     private static readonly Regex Number = new(@"[0-9]+", Options);
 
     /// <summary>
@@ -47,7 +50,7 @@ public static class NumberNormalizer
         }
         catch (Exception e) when (e is OverflowException or FormatException)
         {
-            throw new ArgumentException($"cannot spell out the numbers of \"{text}\": {e.Message}", nameof(text), e);
+            throw new ArgumentException($"cannot spell out the numbers of \"{Shorten(text)}\": {e.Message}", nameof(text), e);
         }
     }
 
@@ -85,10 +88,18 @@ public static class NumberNormalizer
         return InflectNumberWords.ToWords(num, andWord: "");
     }
 
-    // Python's int(s) for what these patterns capture: ASCII digits only, anything else is an error.
-    private static BigInteger ParseInt(string digits) =>
-        BigInteger.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value
-        : throw new FormatException($"invalid literal for int() with base 10: '{digits}'");
+    // Python's int(s) for what these patterns capture: ASCII digits only, anything else is an error. A number of more
+    // than 36 significant digits can never be spelled (inflect stops at the decillions), so it is refused before
+    // parsing: parsing a megabyte of digits into a BigInteger takes minutes.
+    private static BigInteger ParseInt(string digits)
+    {
+        if (digits.AsSpan().TrimStart('0').Length > InflectNumberWords.MaxDigits)
+            throw new OverflowException($"number out of range: number words stop at the decillions ({InflectNumberWords.MaxDigits} digits), as in inflect.");
+        return BigInteger.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value
+            : throw new FormatException($"invalid literal for int() with base 10: '{Shorten(digits)}'");
+    }
+
+    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "...";
 
     private static string Format(BigInteger value) => value.ToString(CultureInfo.InvariantCulture);
 }

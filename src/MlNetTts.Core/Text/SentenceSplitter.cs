@@ -38,15 +38,18 @@ public sealed class SentenceSplitter
         var pieces = new List<string>();
         foreach (var sentence in Sentences(text))
         {
+            // Offsets into one trimmed copy: cutting by copying the rest made long input quadratic.
             var rest = sentence.Trim();
-            while (rest.Length > Options.MaxLength)
+            var start = 0;
+            while (rest.Length - start > Options.MaxLength)
             {
-                var cut = CutPoint(rest, Options.MaxLength);
-                var piece = rest[..cut].TrimEnd();
+                var cut = CutPoint(rest, start, Options.MaxLength);
+                var piece = rest.Substring(start, cut).TrimEnd();
                 if (piece.Length > 0) pieces.Add(piece);
-                rest = rest[cut..].TrimStart();
+                start += cut;
+                while (start < rest.Length && char.IsWhiteSpace(rest[start])) start++;
             }
-            if (rest.Length > 0) pieces.Add(rest);
+            if (start < rest.Length) pieces.Add(rest[start..]);
         }
         return pieces;
     }
@@ -55,10 +58,11 @@ public sealed class SentenceSplitter
     {
         var start = 0;
         var i = 0;
+        var unclosedUntil = -1; // a '{' before this line end found no '}': none after it on that line will
         while (i < text.Length)
         {
             var c = text[i];
-            if (c == '{' && ClosingBrace(text, i) is var close && close > 0)
+            if (c == '{' && i >= unclosedUntil && ClosingBrace(text, i, out unclosedUntil) is var close && close > 0)
             {
                 i = close + 1;
             }
@@ -106,11 +110,17 @@ public sealed class SentenceSplitter
         return true;
     }
 
-    // A brace group closes on its own line, as in the encoder's regex.
-    private static int ClosingBrace(string text, int open)
+    // A brace group closes on its own line, as in the encoder's regex. Without one, lineEnd is where the search stopped.
+    private static int ClosingBrace(string text, int open, out int lineEnd)
     {
-        for (var j = open + 1; j < text.Length && text[j] != '\n'; j++)
-            if (text[j] == '}') return j;
+        var j = open + 1;
+        for (; j < text.Length && text[j] != '\n'; j++)
+            if (text[j] == '}')
+            {
+                lineEnd = -1;
+                return j;
+            }
+        lineEnd = j;
         return -1;
     }
 
@@ -127,18 +137,32 @@ public sealed class SentenceSplitter
         return newlines >= 2 ? j : -1;
     }
 
-    private static int CutPoint(string text, int max)
+    // Where to cut text[offset..] (a length of at most max); only positions up to max are looked at, so brace
+    // groups are marked in that window alone (a group opened in it may close beyond it).
+    private static int CutPoint(string whole, int offset, int max)
     {
-        var inBraces = new bool[text.Length];
-        for (var i = 0; i < text.Length; i++)
-            if (text[i] == '{' && ClosingBrace(text, i) is var close && close > 0)
-                for (var j = i; j <= close; j++) inBraces[j] = true;
+        var length = whole.Length - offset;
+        var window = Math.Min(max, length - 1);
+        var inBraces = new bool[window + 1];
+        for (var i = 0; i <= window; i++)
+        {
+            if (whole[offset + i] != '{') continue;
+            var close = ClosingBrace(whole, offset + i, out var lineEnd) - offset;
+            if (close < 0)
+            {
+                i = lineEnd - offset; // no '{' before this line's end has a '}' on the line
+                continue;
+            }
+            for (var j = i; j <= Math.Min(close, window); j++) inBraces[j] = true;
+            i = close; // a '{' inside the group closes at the same '}'
+        }
 
+        char At(int p) => whole[offset + p];
         // Prefer the last clause mark followed by a space, unless it leaves a stub of under a third.
-        for (var p = Math.Min(max, text.Length - 1); p >= Math.Max(1, max / 3); p--)
-            if (ClauseMarks.Contains(text[p - 1]) && PythonText.IsWhitespace(text[p]) && !inBraces[p]) return p;
-        for (var p = Math.Min(max, text.Length - 1); p >= 1; p--)
-            if (PythonText.IsWhitespace(text[p]) && !inBraces[p]) return p;
-        return char.IsHighSurrogate(text[max - 1]) && max > 1 ? max - 1 : max; // one long word: cut it
+        for (var p = window; p >= Math.Max(1, max / 3); p--)
+            if (ClauseMarks.Contains(At(p - 1)) && PythonText.IsWhitespace(At(p)) && !inBraces[p]) return p;
+        for (var p = window; p >= 1; p--)
+            if (PythonText.IsWhitespace(At(p)) && !inBraces[p]) return p;
+        return char.IsHighSurrogate(At(max - 1)) && max > 1 ? max - 1 : max; // one long word: cut it
     }
 }

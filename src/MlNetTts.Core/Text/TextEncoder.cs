@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace MlNetTts.Text;
 
@@ -18,27 +17,44 @@ namespace MlNetTts.Text;
 /// </summary>
 public static class TextEncoder
 {
-    // _curly_re with re.match: '.' stops at '\n' in both Python and .NET.
-    private static readonly Regex Curly = new(@"\A(.*?)\{(.+?)\}(.*)", RegexOptions.CultureInvariant);
-
     /// <summary>Symbol ids of <paramref name="text"/> (empty text gives an empty sequence).</summary>
     public static int[] TextToSequence(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var sequence = new List<int>();
-        while (text.Length > 0)
+        // The reference loops re.match(r'(.*?)\{(.+?)\}(.*)', text) and goes on with group 3. Done with indexes into
+        // the one string: the regex retried a lazy group at every '{' (quadratic on a line of open braces) and each
+        // step copied the rest of the text (quadratic in the number of brace groups).
+        int start = 0, end = text.Length;
+        bool oneLine = false; // after a match, [start, end) is the rest of one line: no '\n' to look for
+        while (start < end)
         {
-            var match = Curly.Match(text);
-            if (!match.Success)
+            if (!TryMatchCurly(text, start, end, oneLine, out int open, out int close, out int lineEnd))
             {
-                AppendSymbols(sequence, EnglishCleaners.Clean(text));
+                AppendSymbols(sequence, EnglishCleaners.Clean(text[start..end]));
                 break;
             }
-            AppendSymbols(sequence, EnglishCleaners.Clean(match.Groups[1].Value));
-            AppendArpabet(sequence, match.Groups[2].Value);
-            text = match.Groups[3].Value;
+            AppendSymbols(sequence, EnglishCleaners.Clean(text[start..open]));
+            AppendArpabet(sequence, text[(open + 1)..close]);
+            start = close + 1;
+            end = lineEnd; // group 3 is '(.*)': the rest of this line only
+            oneLine = true;
         }
         return sequence.ToArray();
+    }
+
+    /// <summary>
+    /// _curly_re matched at <paramref name="start"/> ('.' stops at '\n'): group 1 runs to the first '{' of the line,
+    /// group 2 from there to the first '}' at least one character later on the same line, group 3 to the line's end.
+    /// (If the first '{' has no such '}', no later '{' of the line can have one either.)
+    /// </summary>
+    private static bool TryMatchCurly(string text, int start, int end, bool oneLine, out int open, out int close, out int lineEnd)
+    {
+        lineEnd = oneLine ? -1 : text.IndexOf('\n', start, end - start);
+        if (lineEnd < 0) lineEnd = end;
+        open = text.IndexOf('{', start, lineEnd - start);
+        close = open >= 0 && open + 2 <= lineEnd ? text.IndexOf('}', open + 2, lineEnd - open - 2) : -1;
+        return close >= 0;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using MlNetTts.Audio;
+using MlNetTts.Nn;
 using static TorchSharp.torch;
 
 namespace MlNetTts.WaveGlow;
@@ -20,6 +21,7 @@ public sealed class Denoiser : IDisposable
     private readonly Stft _stft;
     private readonly Tensor _biasAudio;
     private readonly Tensor _biasSpectrum;
+    private readonly Device _device;
 
     /// <summary>Computes the bias spectrum of <paramref name="waveglow"/> (one inference of <see cref="BiasFrames"/> frames).</summary>
     /// <param name="waveglow">The vocoder whose bias to remove; not kept.</param>
@@ -35,6 +37,7 @@ public sealed class Denoiser : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var device = waveglow.Upsampler.parameters().First().device;
+        _device = device;
         // The reference builds zeros(1, 80, 88); a model with other mel channels gets its own count (zeros either way).
         var mel = zeros(new long[] { 1, waveglow.Config.NMelChannels, BiasFrames }, device: device);
         // sigma = 0 multiplies the noise away; zeros keep the global random stream untouched.
@@ -58,6 +61,8 @@ public sealed class Denoiser : IDisposable
     {
         ArgumentNullException.ThrowIfNull(audio);
         if (audio.dim() != 2) throw new ArgumentException($"Denoiser expects audio (B, samples); got ({string.Join(", ", audio.shape)}).", nameof(audio));
+        TensorCheck.Floating(audio, nameof(audio));
+        TensorCheck.OnDevice(audio, _device, nameof(audio), "the WaveGlow's device");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (magnitude, phase) = _stft.Transform(audio.to(ScalarType.Float32));

@@ -69,6 +69,9 @@ public sealed class WaveGlowModel : nn.Module<Tensor, Tensor, WaveGlowOutput>
     /// <param name="audio">(B, samples); the upsampled mel must cover it.</param>
     public override WaveGlowOutput forward(Tensor mel, Tensor audio)
     {
+        CheckMel(mel);
+        TensorCheck.DType(audio, mel.dtype, nameof(audio), "the mel's dtype");
+        TensorCheck.OnDevice(audio, mel.device, nameof(audio), "the mel's device");
         if (audio.dim() != 2 || audio.shape[0] != mel.shape[0])
             throw new ArgumentException($"WaveGlow forward expects audio (B, samples) with the mel's batch {mel.shape[0]}; got ({string.Join(", ", audio.shape)}).", nameof(audio));
         using var scope = NewDisposeScope();
@@ -117,8 +120,7 @@ public sealed class WaveGlowModel : nn.Module<Tensor, Tensor, WaveGlowOutput>
     /// Null (inference): drop the upsampler's overhang (kernel - stride) samples.</param>
     public Tensor GroupedConditioning(Tensor mel, long? audioLength = null)
     {
-        if (mel.dim() != 3 || mel.shape[1] != Config.NMelChannels)
-            throw new ArgumentException($"WaveGlow expects a mel (B, {Config.NMelChannels}, frames); got ({string.Join(", ", mel.shape)}).", nameof(mel));
+        CheckMel(mel);
         using var scope = NewDisposeScope();
         var spect = upsample.call(mel);
         long length = spect.shape[2];
@@ -289,6 +291,17 @@ public sealed class WaveGlowModel : nn.Module<Tensor, Tensor, WaveGlowOutput>
             model?.Dispose();
             throw new ArgumentException($"WaveGlow checkpoint {path}: {e.Message}", nameof(path), e);
         }
+    }
+
+    /// <summary>(B, n_mel, frames) in the parameters' dtype, on their device: the convolutions meet the mel as it is.</summary>
+    private void CheckMel(Tensor mel)
+    {
+        ArgumentNullException.ThrowIfNull(mel);
+        if (mel.dim() != 3 || mel.shape[1] != Config.NMelChannels)
+            throw new ArgumentException($"WaveGlow expects a mel (B, {Config.NMelChannels}, frames); got ({string.Join(", ", mel.shape)}).", nameof(mel));
+        var weight = upsample.parameters().First();
+        TensorCheck.DType(mel, weight.dtype, nameof(mel), "the model's parameter dtype; Precision.Mixed casts internally");
+        TensorCheck.OnDevice(mel, weight.device, nameof(mel), "the model's device");
     }
 
     private CastingScope? EnterPrecision()

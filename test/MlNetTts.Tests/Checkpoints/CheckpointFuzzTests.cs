@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MlNetTts.Checkpoints;
 using MlNetTts.Tests.Fixtures;
+using MlNetTts.Tests.Hardening;
 
 namespace MlNetTts.Tests.Checkpoints;
 
@@ -15,22 +16,15 @@ public sealed class CheckpointFuzzTests
 {
     public TestContext TestContext { get; set; } = null!;
 
-    private const int MaxInserted = 64;
-
     private static readonly TimeSpan PerFileLimit = TimeSpan.FromSeconds(5);
-
-    /// <summary>Set to run more corruptions than the default (e.g. 50000 for a long run).</summary>
-    public const string IterationsVariable = "MLNETTTS_FUZZ_ITERATIONS";
-
-    /// <summary>Set to corrupt with another seed than the default one.</summary>
-    public const string SeedVariable = "MLNETTTS_FUZZ_SEED";
 
     [TestMethod]
     public void CorruptedCheckpointsFailCleanly()
     {
-        int iterations = int.TryParse(Environment.GetEnvironmentVariable(IterationsVariable), out var n) && n > 0 ? n : 3000;
+        // MLNETTTS_FUZZ_ITERATIONS / MLNETTTS_FUZZ_SEED run it longer or with another seed (see Hardening/FuzzBudget).
+        int iterations = FuzzBudget.Iterations(3000);
         // About 2 ms per corruption here; the bound leaves room for a loaded machine, and grows with a longer run.
-        int seed = int.TryParse(Environment.GetEnvironmentVariable(SeedVariable), out var s) ? s : 20240601;
+        int seed = FuzzBudget.Seed(20240601);
         Run(TestContext, iterations, seed, limit: TimeSpan.FromSeconds(60) * Math.Max(1, iterations / 3000.0));
     }
 
@@ -47,15 +41,17 @@ public sealed class CheckpointFuzzTests
             using var pristine = TorchCheckpoint.Load(new MemoryStream(bytes, writable: false), name);
             Assert.IsNotEmpty(pristine.StateDict, name);
         }
-        var buffer = new byte[files.Max(f => f.bytes.Length) + MaxInserted];
+        var buffer = ByteMutator.BufferFor(files.Max(f => f.bytes.Length));
         var random = new Random(seed);
+        // Structure lives in the first and last few KB (pickle; zip local header of data.pkl and central directory).
+        var mutator = new ByteMutator(random, hotWindow: 16 << 10);
         var total = Stopwatch.StartNew();
         int succeeded = 0, refused = 0;
         var problems = new Dictionary<string, int>();
         for (int i = 0; i < iterations; i++)
         {
             var (name, original) = files[i % files.Count];
-            var (length, how) = Mutate(original, buffer, random);
+            var (length, how) = mutator.Mutate(original, buffer);
             var one = Stopwatch.StartNew();
             try
             {
@@ -81,54 +77,5 @@ public sealed class CheckpointFuzzTests
         // Both outcomes must occur, or the corruptions are not exercising anything.
         Assert.IsGreaterThan(iterations / 20, refused, $"refused {refused} of {iterations}");
         Assert.IsGreaterThan(0, succeeded, $"succeeded {succeeded} of {iterations}");
-    }
-
-    /// <summary>Writes a corrupted copy of <paramref name="original"/> into <paramref name="buffer"/> (no large allocations per iteration).</summary>
-    private static (int Length, string How) Mutate(byte[] original, byte[] buffer, Random random)
-    {
-        // Structure lives in the first and last few KB (pickle; zip local header of data.pkl and central directory).
-        int Position(int length)
-        {
-            const int window = 16 << 10;
-            if (length <= 2 * window || random.NextDouble() < 0.25) return random.Next(length);
-            return random.NextDouble() < 0.6 ? random.Next(window) : length - 1 - random.Next(window);
-        }
-        int n = original.Length;
-        Buffer.BlockCopy(original, 0, buffer, 0, n);
-        switch (random.Next(5))
-        {
-            case 0:
-            {
-                int flips = 1 + random.Next(8);
-                for (int k = 0; k < flips; k++) buffer[Position(n)] ^= (byte)(1 << random.Next(8));
-                return (n, $"{flips} bit flips");
-            }
-            case 1:
-            {
-                int at = Position(n), count = 1 + random.Next(4);
-                for (int k = 0; k < count && at + k < n; k++) buffer[at + k] = (byte)random.Next(256);
-                return (n, $"{count} random bytes at {at}");
-            }
-            case 2:
-            {
-                int cut = Position(n);
-                return (cut, $"truncated to {cut}");
-            }
-            case 3:
-            {
-                int at = Position(n), count = 1 + random.Next(MaxInserted);
-                random.NextBytes(buffer.AsSpan(at, count));
-                Buffer.BlockCopy(original, at, buffer, at + count, n - at);
-                return (n + count, $"{count} bytes inserted at {at}");
-            }
-            default:
-            {
-                // Interesting values over a 1-8 byte field: sizes and lengths become huge, negative or zero.
-                int at = Position(n), width = 1 << random.Next(4);
-                byte fill = random.Next(3) switch { 0 => 0xFF, 1 => 0x7F, _ => 0x00 };
-                for (int k = 0; k < width && at + k < n; k++) buffer[at + k] = fill;
-                return (n, $"{width} bytes of 0x{fill:x2} at {at}");
-            }
-        }
     }
 }
