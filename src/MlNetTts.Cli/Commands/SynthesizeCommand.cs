@@ -30,7 +30,8 @@ internal static class SynthesizeCommand
         var withIds = new Option<bool>("--with-ids") { Description = "Lines are 'id|text'; the WAV is named <id>.wav (default: <prefix><line number>.wav)." };
         var prefix = CliOptions.WithDefault("--prefix", "audio-", "File name prefix for numbered outputs.");
         var outputDir = CliOptions.WithDefault("--output-dir", ".", "Folder for the WAV (and PNG) files; created if missing.", "-o");
-        var tacotron2 = new Option<string?>("--tacotron2") { Description = "Tacotron 2 checkpoint (NVIDIA train.py or NGC .pt). Required." };
+        var tacotron2 = new Option<string?>("--tacotron2") { Description = "Tacotron 2 checkpoint (NVIDIA train.py or NGC .pt). Required unless --model." };
+        var modelZip = new Option<string?>("--model") { Description = "An ML.NET model zip (mlContext.Model.Save) holding TextToMel (+ MelToAudio); scored on Id/Text rows. Without a waveform column its mel is vocoded by Griffin-Lim. Its own batch/precision/decoder settings apply." };
         var vocoder = CliOptions.Choice("--vocoder", "waveglow", "Mel-to-audio model: waveglow (needs --waveglow) or griffin-lim (no model, rough sound).", "waveglow", "griffin-lim");
         var waveglow = new Option<string?>("--waveglow") { Description = "WaveGlow checkpoint (NVIDIA train.py or NGC .pt)." };
         var sigma = CliOptions.NonNegative("--sigma", 0.9, "WaveGlow noise scale (NVIDIA's --sigma-infer).");
@@ -48,18 +49,25 @@ internal static class SynthesizeCommand
 
         var command = new Command("synthesize", "Speak text into 16-bit mono WAV files (22050 Hz), as NVIDIA's inference.py: from a text argument, a file of lines (--input-file) or lines on stdin. Each line becomes one file; long lines are split into sentences and joined. Prints the files written and the speed (RTF = seconds of audio per second of wall time; higher is faster).")
         {
-            text, inputFile, withIds, prefix, outputDir, tacotron2, vocoder, waveglow, sigma, denoiser, griffinLimIters, melFMax,
+            text, inputFile, withIds, prefix, outputDir, tacotron2, modelZip, vocoder, waveglow, sigma, denoiser, griffinLimIters, melFMax,
             maxSteps, batchSize, precision, maxLength, pause, seed, plot, json,
         };
         command.SetAction(result => CliApplication.Guard(console, command, () =>
         {
             var lines = ReadInput(console, result.GetValue(text), result.GetValue(inputFile), result.GetValue(withIds), result.GetValue(prefix)!);
-            string checkpoint = result.GetValue(tacotron2)
-                ?? throw new UsageException("--tacotron2 PATH is required (a Tacotron 2 checkpoint).");
-            if (result.GetValue(maxSteps) is < 1) throw new UsageException("--max-decoder-steps must be at least 1.");
             int? seedValue = result.GetValue(seed);
             if (seedValue is { } s) torch.manual_seed(s);
             var generator = seedValue is { } g ? new torch.Generator((ulong)g) : null;
+            if (result.GetValue(modelZip) is { } zip)
+            {
+                if (result.GetValue(tacotron2) is not null || result.GetValue(waveglow) is not null)
+                    throw new UsageException("--model holds the whole chain: give either --model or --tacotron2/--waveglow, not both.");
+                using var zipped = new ModelZipSynthesizer(zip, result.GetValue(griffinLimIters), seedValue, generator);
+                return Run(console, zipped, lines, Path.GetFullPath(result.GetValue(outputDir)!), result.GetValue(plot), result.GetValue(json));
+            }
+            string checkpoint = result.GetValue(tacotron2)
+                ?? throw new UsageException("--tacotron2 PATH is required (a Tacotron 2 checkpoint), or --model PATH.zip (an ML.NET model).");
+            if (result.GetValue(maxSteps) is < 1) throw new UsageException("--max-decoder-steps must be at least 1.");
             var p = ModelLoading.ParsePrecision(result.GetValue(precision)!);
             var model = ModelLoading.Tacotron2(checkpoint, p);
             IVocoder voc;
@@ -128,7 +136,7 @@ internal static class SynthesizeCommand
         ProgressReporter.Run(console, "Synthesizing", lines.Count, advance => spoken = synthesizer.Speak(lines.Select(l => l.Text).ToList(), plot, advance));
         clock.Stop();
 
-        int sampleRate = WaveFile.DefaultSampleRate;
+        int sampleRate = synthesizer.SampleRate;
         var outputs = new List<SynthesisOutput>();
         double audioSeconds = 0;
         foreach (var (line, speech) in lines.Zip(spoken))

@@ -9,6 +9,9 @@ internal interface ISpeechSynthesizer : IDisposable
     /// <summary>Vocoder name for messages ("waveglow", "griffin-lim", ...).</summary>
     string VocoderName { get; }
 
+    /// <summary>Sample rate of the audio <see cref="Speak"/> returns.</summary>
+    int SampleRate { get; }
+
     /// <summary>Speaks each text (split into sentences and joined); <paramref name="progress"/> is called once per text.</summary>
     IReadOnlyList<SpokenText> Speak(IReadOnlyList<string> texts, bool withAlignment, Action? progress = null);
 }

@@ -1,3 +1,4 @@
+using MlNetTts.Audio;
 using MlNetTts.Tacotron2;
 using static TorchSharp.torch;
 
@@ -17,6 +18,9 @@ internal sealed class SpeechSynthesizer(Tacotron2Model tacotron2, IVocoder vocod
 
     /// <inheritdoc />
     public string VocoderName => Vocoder.Name;
+
+    /// <inheritdoc />
+    public int SampleRate => WaveFile.DefaultSampleRate;
 
     /// <inheritdoc />
     public IReadOnlyList<SpokenText> Speak(IReadOnlyList<string> texts, bool withAlignment, Action? progress = null)
