@@ -113,4 +113,19 @@ public sealed class TrainCommandTests
         Assert.AreEqual(ExitCodes.Failure, missing.ExitCode, missing.ToString());
         StringAssert.Contains(missing.Error, "nowhere");
     }
+
+    [TestMethod]
+    public void Tacotron2ReadsMelsFromThePrepareMelCache()
+    {
+        using var data = TinyDataset.Clean();
+        using var output = new TempFolder();
+        File.WriteAllText(output["tiny.json"], TinyTacotron2);
+        var prepare = CliRun.Of("prepare", data.Root, "--mel-cache", output["mels"]);
+        Assert.AreEqual(ExitCodes.Ok, prepare.ExitCode, prepare.ToString());
+        // With the WAVs gone, only the cache can supply the mels.
+        foreach (var wav in Directory.GetFiles(data.Wavs)) File.Delete(wav);
+        var run = CliRun.Of([.. Tacotron2Args(data, output, output["tiny.json"]), "--epochs", "1", "--mel-cache", output["mels"]]);
+        Assert.AreEqual(ExitCodes.Ok, run.ExitCode, run.ToString());
+        Assert.IsTrue(File.Exists(Path.Combine(output["run"], "checkpoint_Tacotron2_0.safetensors")), run.ToString());
+    }
 }
