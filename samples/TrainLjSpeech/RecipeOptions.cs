@@ -26,6 +26,9 @@ internal sealed record RecipeOptions
 
     public WaveGlowTrainingOptions WaveGlowTraining { get; init; } = new();
 
+    /// <summary>Stop threshold of the saved chain's decoder (null: the model's gate_threshold).</summary>
+    public double? GateThreshold { get; init; }
+
     /// <summary>Train WaveGlow too (false: the saved chain vocodes with Griffin-Lim).</summary>
     public bool TrainWaveGlow { get; init; } = true;
 
@@ -42,9 +45,10 @@ internal sealed record RecipeOptions
         {
             SymbolsEmbeddingDim = 32, EncoderEmbeddingDim = 32, EncoderConvolutions = 1, AttentionRnnDim = 32, AttentionDim = 16,
             AttentionLocationFilters = 4, DecoderRnnDim = 32, PrenetDim = 16, PostnetEmbeddingDim = 16, PostnetConvolutions = 2,
-            // An untrained gate stops at the first frame; run the decoder to a small cap so the saved chain speaks.
-            MaxDecoderSteps = 50, DecoderNoEarlyStopping = true,
+            MaxDecoderSteps = 50,
         },
+        // An untrained gate may fire at once: only stop at the step cap, so the saved chain speaks.
+        GateThreshold = 0.999999,
         WaveGlow = new WaveGlowConfig { NFlows = 2, NGroup = 4, NEarlyEvery = 4, NEarlySize = 2, WN = new WaveNetConfig { NLayers = 2, NChannels = 8, KernelSize = 3 } },
         Tacotron2Training = new Tacotron2TrainingOptions { Epochs = 1, BatchSize = 2, EpochsPerCheckpoint = 1, TensorBoard = false },
         WaveGlowTraining = new WaveGlowTrainingOptions { Epochs = 1, BatchSize = 2, SegmentLength = 2048, EpochsPerCheckpoint = 1, TensorBoard = false },

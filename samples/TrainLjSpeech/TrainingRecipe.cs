@@ -85,6 +85,7 @@ internal static class TrainingRecipe
 
         // 2. Tacotron 2 (text -> mel).
         var progress = new LogProgress(log);
+        TorchSharp.torch.manual_seed(options.Tacotron2Training.Seed);
         var tacotron2 = new Tacotron2Model(options.Tacotron2);
         using (var trainer = new Tacotron2Trainer(tacotron2, options.Tacotron2Training with { OutputDirectory = Path.Combine(options.OutputDirectory, "tacotron2") }))
         {
@@ -107,7 +108,10 @@ internal static class TrainingRecipe
         tacotron2.eval();
         waveGlow?.eval();
         var input = ml.Data.LoadFromEnumerable(new[] { new Clip { Id = "fit", Text = "Fit needs a row." } });
-        var textToMel = ml.Transforms.TextToMel(tacotron2, outputColumnName: "Mel", inputColumnName: nameof(Clip.Text));
+        var textToMel = ml.Transforms.TextToMel(new TextToMelOptions
+        {
+            Model = tacotron2, OutputColumnName = "Mel", InputColumnName = nameof(Clip.Text), GateThreshold = options.GateThreshold, MaxDecoderSteps = options.Tacotron2.MaxDecoderSteps,
+        });
         var chain = waveGlow is null
             ? textToMel.Append(ml.Transforms.MelToAudioGriffinLim("Audio", "Mel")).Fit(input)
             : textToMel.Append(ml.Transforms.MelToAudio(waveGlow, "Audio", "Mel")).Fit(input);

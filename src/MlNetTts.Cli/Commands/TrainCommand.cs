@@ -78,6 +78,8 @@ internal static class TrainCommand
 
         public T Apply<T>(ParseResult r, T o) where T : TrainingOptions
         {
+            if (r.GetValue(Resume) is not null && (r.GetValue(Config) is not null || r.GetValue(Checkpoint) is not null))
+                throw new UsageException("--resume continues a run with its saved model; --config and --checkpoint start a new one: give one or the other.");
             if (r.GetValue(Epochs) is { } e) o = o with { Epochs = e };
             if (r.GetValue(BatchSize) is { } b) o = o with { BatchSize = b };
             if (r.GetValue(LearningRate) is { } lr) o = o with { LearningRate = lr };

@@ -39,7 +39,14 @@ internal static class TrainingData
                 var tensors = Checkpoints.SafeTensorsFile.ReadAll(cached);
                 var values = tensors[MelCache.TensorName].to(ScalarType.Float32);
                 if (values.dim() == 3) values = values.squeeze(0);
-                dataset.Add(ids, values);
+                try
+                {
+                    dataset.Add(ids, values);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new InvalidDataException($"{cached}: {e.Message} (was the cache made with other mel settings? --n-mel-channels of prepare must match the model)", e);
+                }
             }
             else
             {
