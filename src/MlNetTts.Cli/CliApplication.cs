@@ -37,6 +37,7 @@ public static class CliApplication
         root.Add(SynthesizeCommand.Create(console));
         root.Add(BenchCommand.Create(console));
         root.Add(PlotCommand.Create(console));
+        root.Add(TrainCommand.Create(console));
         root.SetAction(_ =>
         {
             console.Error.WriteLine("mlnet-tts: name a command.");

@@ -30,7 +30,8 @@ internal static class SynthesizeCommand
         var withIds = new Option<bool>("--with-ids") { Description = "Lines are 'id|text'; the WAV is named <id>.wav (default: <prefix><line number>.wav)." };
         var prefix = CliOptions.WithDefault("--prefix", "audio-", "File name prefix for numbered outputs.");
         var outputDir = CliOptions.WithDefault("--output-dir", ".", "Folder for the WAV (and PNG) files; created if missing.", "-o");
-        var tacotron2 = new Option<string?>("--tacotron2") { Description = "Tacotron 2 checkpoint (NVIDIA train.py or NGC .pt). Required." };
+        var tacotron2 = new Option<string?>("--tacotron2") { Description = "Tacotron 2 checkpoint (NVIDIA train.py or NGC .pt). Required unless --model." };
+        var modelZip = new Option<string?>("--model") { Description = "An ML.NET model zip (mlContext.Model.Save) holding TextToMel (+ MelToAudio); scored on Id/Text rows. Without a waveform column its mel is vocoded by Griffin-Lim. Its own batch/precision/decoder settings apply." };
         var vocoder = CliOptions.Choice("--vocoder", "waveglow", "Mel-to-audio model: waveglow (needs --waveglow) or griffin-lim (no model, rough sound).", "waveglow", "griffin-lim");
         var waveglow = new Option<string?>("--waveglow") { Description = "WaveGlow checkpoint (NVIDIA train.py or NGC .pt)." };
         var sigma = CliOptions.NonNegative("--sigma", 0.9, "WaveGlow noise scale (NVIDIA's --sigma-infer).");
@@ -38,28 +39,35 @@ internal static class SynthesizeCommand
         var griffinLimIters = CliOptions.PositiveInt("--griffin-lim-iters", GriffinLim.DefaultIterations, "Griffin-Lim iterations.");
         var melFMax = CliOptions.NonNegative("--mel-fmax", 8000, "Highest mel frequency (Hz) the Tacotron 2 was trained with (Griffin-Lim's mel inversion).");
         var maxSteps = new Option<int?>("--max-decoder-steps") { Description = "Decoder step cap (default: the checkpoint's max_decoder_steps)." };
-        var batchSize = CliOptions.PositiveInt("--batch-size", 1, "Sentences per inference batch (padded, as NVIDIA's inference.py).", "-bs");
+        var batchSize = CliOptions.PositiveInt("--batch-size", 1, "Sentences decoded together (a line's audio does not depend on the others in its batch).", "-bs");
         var precision = CliOptions.Choice("--precision", "fp32", "fp32, or mixed (bf16 on CPU, fp16 on CUDA for matmuls and convolutions).", "fp32", "mixed");
         var maxLength = CliOptions.PositiveInt("--max-sentence-length", SentenceSplitterOptions.DefaultMaxLength, "Longest piece (characters) spoken at once; longer sentences are cut at clause marks.");
         var pause = CliOptions.NonNegative("--sentence-pause", 0.2, "Silence (s) between the sentences of one line.");
         var seed = new Option<int?>("--seed") { Description = "Seed for the prenet dropout and vocoder noise (reproducible output)." };
-        var plot = new Option<bool>("--plot") { Description = "Also write <name>.mel.png and <name>.alignment.png (one alignment per sentence: <name>.alignment-<k>.png)." };
+        var plot = new Option<bool>("--plot") { Description = "Also write <name>.mel.png and <name>.alignment.png (one alignment per line: frames x symbols, block-diagonal over its sentences)." };
         var json = CliOptions.Json();
 
         var command = new Command("synthesize", "Speak text into 16-bit mono WAV files (22050 Hz), as NVIDIA's inference.py: from a text argument, a file of lines (--input-file) or lines on stdin. Each line becomes one file; long lines are split into sentences and joined. Prints the files written and the speed (RTF = seconds of audio per second of wall time; higher is faster).")
         {
-            text, inputFile, withIds, prefix, outputDir, tacotron2, vocoder, waveglow, sigma, denoiser, griffinLimIters, melFMax,
+            text, inputFile, withIds, prefix, outputDir, tacotron2, modelZip, vocoder, waveglow, sigma, denoiser, griffinLimIters, melFMax,
             maxSteps, batchSize, precision, maxLength, pause, seed, plot, json,
         };
         command.SetAction(result => CliApplication.Guard(console, command, () =>
         {
             var lines = ReadInput(console, result.GetValue(text), result.GetValue(inputFile), result.GetValue(withIds), result.GetValue(prefix)!);
-            string checkpoint = result.GetValue(tacotron2)
-                ?? throw new UsageException("--tacotron2 PATH is required (a Tacotron 2 checkpoint).");
-            if (result.GetValue(maxSteps) is < 1) throw new UsageException("--max-decoder-steps must be at least 1.");
             int? seedValue = result.GetValue(seed);
             if (seedValue is { } s) torch.manual_seed(s);
             var generator = seedValue is { } g ? new torch.Generator((ulong)g) : null;
+            if (result.GetValue(modelZip) is { } zip)
+            {
+                if (result.GetValue(tacotron2) is not null || result.GetValue(waveglow) is not null)
+                    throw new UsageException("--model holds the whole chain: give either --model or --tacotron2/--waveglow, not both.");
+                using var zipped = new ModelZipSynthesizer(zip, result.GetValue(griffinLimIters), seedValue, generator);
+                return Run(console, zipped, lines, Path.GetFullPath(result.GetValue(outputDir)!), result.GetValue(plot), result.GetValue(json));
+            }
+            string checkpoint = result.GetValue(tacotron2)
+                ?? throw new UsageException("--tacotron2 PATH is required (a Tacotron 2 checkpoint), or --model PATH.zip (an ML.NET model).");
+            if (result.GetValue(maxSteps) is < 1) throw new UsageException("--max-decoder-steps must be at least 1.");
             var p = ModelLoading.ParsePrecision(result.GetValue(precision)!);
             var model = ModelLoading.Tacotron2(checkpoint, p);
             IVocoder voc;
@@ -73,10 +81,17 @@ internal static class SynthesizeCommand
                 model.Dispose();
                 throw;
             }
-            using var synthesizer = new SpeechSynthesizer(model, voc, result.GetValue(batchSize), new Tacotron2InferenceOptions { MaxDecoderSteps = result.GetValue(maxSteps) });
-            return Run(console, synthesizer, lines, Path.GetFullPath(result.GetValue(outputDir)!),
-                new SentenceSplitter(new SentenceSplitterOptions { MaxLength = result.GetValue(maxLength) }),
-                result.GetValue(pause), result.GetValue(plot), result.GetValue(json));
+            var options = new TextSynthesisOptions
+            {
+                BatchSize = result.GetValue(batchSize),
+                MaxDecoderSteps = result.GetValue(maxSteps),
+                Precision = p,
+                SentenceMaxLength = result.GetValue(maxLength),
+                SentencePauseFrames = PauseFrames(result.GetValue(pause)),
+                Seed = seedValue ?? new TextSynthesisOptions().Seed,
+            };
+            using var synthesizer = new SpeechSynthesizer(model, voc, options);
+            return Run(console, synthesizer, lines, Path.GetFullPath(result.GetValue(outputDir)!), result.GetValue(plot), result.GetValue(json));
         }));
         return command;
     }
@@ -106,30 +121,27 @@ internal static class SynthesizeCommand
         while (reader.ReadLine() is { } line) yield return line;
     }
 
-    private static int Run(CliConsole console, ISpeechSynthesizer synthesizer, IReadOnlyList<SynthesisLine> lines, string outputDir,
-        SentenceSplitter splitter, double pauseSeconds, bool plot, bool json)
+    /// <summary>Seconds of pause as mel frames (the default 22050 Hz, hop 256 mel settings of the reference).</summary>
+    private static int PauseFrames(double seconds)
+    {
+        var mel = new MelSettings();
+        return (int)Math.Round(seconds * mel.SampleRate / mel.HopLength);
+    }
+
+    private static int Run(CliConsole console, ISpeechSynthesizer synthesizer, IReadOnlyList<SynthesisLine> lines, string outputDir, bool plot, bool json)
     {
         Directory.CreateDirectory(outputDir);
-        var sentences = lines.Select(l => splitter.Split(l.Text)).ToList();
-        for (int i = 0; i < lines.Count; i++)
-            if (sentences[i].Count == 0) throw new InvalidDataException($"line '{lines[i].Name}' has nothing to say after splitting.");
-        var flat = sentences.SelectMany(s => s).ToList();
-
         var clock = Stopwatch.StartNew();
-        IReadOnlyList<SentenceSpeech> spoken = [];
-        ProgressReporter.Run(console, "Synthesizing", flat.Count, advance => spoken = synthesizer.Speak(flat, advance));
+        IReadOnlyList<SpokenText> spoken = [];
+        ProgressReporter.Run(console, "Synthesizing", lines.Count, advance => spoken = synthesizer.Speak(lines.Select(l => l.Text).ToList(), plot, advance));
         clock.Stop();
 
-        int sampleRate = WaveFile.DefaultSampleRate;
-        var pause = new float[(int)Math.Round(pauseSeconds * sampleRate)];
+        int sampleRate = synthesizer.SampleRate;
         var outputs = new List<SynthesisOutput>();
-        int next = 0;
         double audioSeconds = 0;
-        foreach (var (line, parts) in lines.Zip(sentences))
+        foreach (var (line, speech) in lines.Zip(spoken))
         {
-            var pieces = spoken.Skip(next).Take(parts.Count).ToList();
-            next += parts.Count;
-            var samples = Join(pieces.Select(p => p.Audio), pause);
+            var samples = speech.Audio;
             Normalize(samples);
             if (samples.Length == 0)
                 throw new InvalidDataException($"{line.Name}: the model stopped before producing any audio (\"{line.Text}\"); is the Tacotron 2 checkpoint trained?");
@@ -137,11 +149,10 @@ internal static class SynthesizeCommand
             WaveFile.Write(wav, samples, sampleRate);
             audioSeconds += (double)samples.Length / sampleRate;
             var pngs = new List<string>();
-            if (plot) pngs.AddRange(WritePlots(outputDir, line.Name, pieces));
-            bool capped = pieces.Any(p => p.HitMaxDecoderSteps);
-            if (capped && !json)
+            if (plot) pngs.AddRange(WritePlots(outputDir, line.Name, speech));
+            if (speech.HitMaxDecoderSteps && !json)
                 console.Error.WriteLine($"warning: {line.Name}: the decoder hit --max-decoder-steps before stopping; the audio may be cut short.");
-            outputs.Add(new SynthesisOutput(line.Name, wav, Math.Round((double)samples.Length / sampleRate, 3), parts.Count, capped, pngs));
+            outputs.Add(new SynthesisOutput(line.Name, wav, Math.Round((double)samples.Length / sampleRate, 3), speech.Sentences, speech.HitMaxDecoderSteps, pngs));
         }
         double wall = clock.Elapsed.TotalSeconds;
         double rtf = wall > 0 ? audioSeconds / wall : 0;
@@ -160,38 +171,15 @@ internal static class SynthesizeCommand
         return ExitCodes.Ok;
     }
 
-    private static IEnumerable<string> WritePlots(string outputDir, string name, IReadOnlyList<SentenceSpeech> pieces)
+    private static IEnumerable<string> WritePlots(string outputDir, string name, SpokenText speech)
     {
-        int channels = pieces[0].Mel.GetLength(0), frames = pieces.Sum(p => p.Mel.GetLength(1));
-        var mel = new float[channels, frames];
-        int at = 0;
-        foreach (var piece in pieces)
-        {
-            for (int c = 0; c < channels; c++)
-                for (int f = 0; f < piece.Mel.GetLength(1); f++)
-                    mel[c, at + f] = piece.Mel[c, f];
-            at += piece.Mel.GetLength(1);
-        }
         string melPath = Path.Combine(outputDir, name + ".mel.png");
-        Figures.Mel(melPath, mel, $"{name}: mel spectrogram");
+        Figures.Mel(melPath, speech.Mel, $"{name}: mel spectrogram");
         yield return melPath;
-        for (int k = 0; k < pieces.Count; k++)
-        {
-            string path = Path.Combine(outputDir, pieces.Count == 1 ? name + ".alignment.png" : $"{name}.alignment-{k + 1}.png");
-            Figures.Alignment(path, pieces[k].Alignment, $"{name}: alignment" + (pieces.Count == 1 ? "" : $" (sentence {k + 1})"));
-            yield return path;
-        }
-    }
-
-    private static float[] Join(IEnumerable<float[]> pieces, float[] pause)
-    {
-        var joined = new List<float>();
-        foreach (var piece in pieces)
-        {
-            if (joined.Count > 0) joined.AddRange(pause);
-            joined.AddRange(piece);
-        }
-        return joined.ToArray();
+        if (speech.Alignment.Length == 0) yield break;
+        string path = Path.Combine(outputDir, name + ".alignment.png");
+        Figures.Alignment(path, speech.Alignment, $"{name}: alignment" + (speech.Sentences == 1 ? "" : $" ({speech.Sentences} sentences)"));
+        yield return path;
     }
 
     // As inference.py: scale to full scale (audio / max|audio|), so quiet vocoder output is audible and nothing clips.

@@ -1,15 +1,18 @@
+using MlNetTts.Audio;
 using MlNetTts.Tacotron2;
-using MlNetTts.Text;
 using static TorchSharp.torch;
 
 namespace MlNetTts.Cli.Synthesis;
 
 /// <summary>
-/// Text to audio with a Tacotron 2 model and a vocoder, sentences in batches of <c>batchSize</c> (right-padded ids,
-/// as the reference's inference.py; with batch size 1 no padding touches a sentence).
+/// Text to audio with a Tacotron 2 model and a vocoder. Sentence splitting, batched decoding (a text's mel does not
+/// depend on its batch mates) and joining with pauses are Core's <see cref="TextSynthesizer"/> — the same code the
+/// ML.NET TextToMel transform runs; this class only vocodes each text's joined mel.
 /// </summary>
-internal sealed class SpeechSynthesizer(Tacotron2Model tacotron2, IVocoder vocoder, int batchSize, Tacotron2InferenceOptions inference) : ISpeechSynthesizer
+internal sealed class SpeechSynthesizer(Tacotron2Model tacotron2, IVocoder vocoder, TextSynthesisOptions options) : ISpeechSynthesizer
 {
+    private readonly TextSynthesizer _synthesizer = new(tacotron2, options);
+
     /// <summary>The vocoder in use.</summary>
     public IVocoder Vocoder { get; } = vocoder;
 
@@ -17,47 +20,53 @@ internal sealed class SpeechSynthesizer(Tacotron2Model tacotron2, IVocoder vocod
     public string VocoderName => Vocoder.Name;
 
     /// <inheritdoc />
-    public IReadOnlyList<SentenceSpeech> Speak(IReadOnlyList<string> sentences, Action? progress = null)
+    public int SampleRate => WaveFile.DefaultSampleRate;
+
+    /// <inheritdoc />
+    public IReadOnlyList<SpokenText> Speak(IReadOnlyList<string> texts, bool withAlignment, Action? progress = null)
     {
-        var result = new List<SentenceSpeech>(sentences.Count);
-        for (int start = 0; start < sentences.Count; start += batchSize)
+        var counts = new int[texts.Count];
+        for (int i = 0; i < texts.Count; i++)
         {
-            var batch = sentences.Skip(start).Take(batchSize).ToList();
-            result.AddRange(SpeakBatch(batch));
-            for (int i = 0; i < batch.Count; i++) progress?.Invoke();
+            counts[i] = _synthesizer.Sentences(texts[i]).Count;
+            if (counts[i] == 0) throw new InvalidDataException($"nothing speakable is left of \"{texts[i]}\" after cleaning.");
+        }
+        var mels = _synthesizer.Synthesize(texts, withAlignment);
+        var result = new List<SpokenText>(texts.Count);
+        for (int i = 0; i < texts.Count; i++)
+        {
+            var mel = mels[i];
+            float[] audio;
+            using (var scope = NewDisposeScope())
+            {
+                var batch = mel.Frames == 0
+                    ? zeros(1, mel.MelChannels, 0)
+                    : tensor(mel.Mel, [1, mel.Frames, mel.MelChannels]).transpose(1, 2).contiguous();
+                audio = mel.Frames == 0 ? [] : Vocoder.Vocode(batch, [mel.Frames])[0];
+            }
+            result.Add(new SpokenText(audio, MelMatrix(mel.Mel, mel.Frames, mel.MelChannels),
+                Matrix(mel.Alignment, mel.Frames, mel.Symbols, withAlignment), counts[i], mel.HitMaxDecoderSteps));
+            progress?.Invoke();
         }
         return result;
     }
 
-    private IEnumerable<SentenceSpeech> SpeakBatch(IReadOnlyList<string> batch)
+    /// <summary>Frames-major log-mel values as [channel, frame].</summary>
+    internal static float[,] MelMatrix(float[] framesMajor, int frames, int channels)
     {
-        var ids = batch.Select(s => TextEncoder.TextToSequence(s)).ToList();
-        for (int i = 0; i < ids.Count; i++)
-            if (ids[i].Length == 0)
-                throw new InvalidDataException($"nothing speakable is left of \"{batch[i]}\" after cleaning.");
-        int width = ids.Max(s => s.Length);
-        var padded = new long[batch.Count * width];
-        for (int b = 0; b < ids.Count; b++)
-            for (int t = 0; t < ids[b].Length; t++)
-                padded[b * width + t] = ids[b][t];
+        var mel = new float[channels, frames];
+        for (int t = 0; t < frames; t++)
+            for (int c = 0; c < channels; c++)
+                mel[c, t] = framesMajor[t * channels + c];
+        return mel;
+    }
 
-        using var scope = NewDisposeScope();
-        var text = tensor(padded, [batch.Count, width]);
-        var lengths = tensor(ids.Select(s => (long)s.Length).ToArray());
-        using var inferred = tacotron2.Infer(text, lengths, inference);
-        var melLengths = inferred.MelLengths.to(ScalarType.Int64).cpu().data<long>().Select(l => (int)l).ToArray();
-        var audio = Vocoder.Vocode(inferred.MelOutputsPostnet, melLengths);
-        var mel = inferred.MelOutputsPostnet.to(ScalarType.Float32).cpu();
-        var alignments = inferred.Alignments.to(ScalarType.Float32).cpu();
-        var speech = new List<SentenceSpeech>(batch.Count);
-        for (int b = 0; b < batch.Count; b++)
-        {
-            int frames = melLengths[b];
-            int steps = Math.Min((int)alignments.shape[1], (frames + tacotron2.Config.FramesPerStep - 1) / tacotron2.Config.FramesPerStep);
-            speech.Add(new SentenceSpeech(batch[b], audio[b],
-                TensorValues.Matrix(mel[b, .., ..frames]), TensorValues.Matrix(alignments[b, ..steps, ..ids[b].Length]), inferred.HitMaxDecoderSteps[b]));
-        }
-        return speech;
+    private static float[,] Matrix(float[] rowsMajor, int rows, int columns, bool present)
+    {
+        if (!present || rowsMajor.Length == 0) return new float[0, 0];
+        var matrix = new float[rows, columns];
+        Buffer.BlockCopy(rowsMajor, 0, matrix, 0, rows * columns * sizeof(float));
+        return matrix;
     }
 
     public void Dispose()

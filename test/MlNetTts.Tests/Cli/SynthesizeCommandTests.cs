@@ -80,7 +80,7 @@ public sealed class SynthesizeCommandTests
         using var output = new TempFolder();
         var run = CliRun.Of(["synthesize", "First part. Second part.", "--plot", .. Model(output)]);
         Assert.AreEqual(ExitCodes.Ok, run.ExitCode, run.ToString());
-        foreach (var png in new[] { "audio-001.mel.png", "audio-001.alignment-1.png", "audio-001.alignment-2.png" })
+        foreach (var png in new[] { "audio-001.mel.png", "audio-001.alignment.png" })
         {
             var (width, height) = PngFile.Size(output[png]);
             Assert.AreEqual(1000, width, png);

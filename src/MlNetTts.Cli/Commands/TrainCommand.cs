@@ -1,0 +1,251 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MlNetTts.Audio;
+using MlNetTts.Cli.Console;
+using MlNetTts.Cli.Training;
+using MlNetTts.Nn;
+using MlNetTts.Runtime;
+using MlNetTts.Tacotron2;
+using MlNetTts.Training;
+using MlNetTts.WaveGlow;
+
+namespace MlNetTts.Cli.Commands;
+
+/// <summary>
+/// <c>train tacotron2|waveglow</c>: NVIDIA's train.py over Core's <see cref="Tacotron2Trainer"/> and
+/// <see cref="WaveGlowTrainer"/>. Options left out take the reference's defaults (or, with --resume, the run's saved
+/// options); a --config JSON overrides model sizes for a fresh run.
+/// </summary>
+internal static class TrainCommand
+{
+    /// <summary>The CSV log (step,epoch,train_loss,val_loss) in the output folder.</summary>
+    public const string LossLogName = "loss.csv";
+
+    private static readonly JsonSerializerOptions ConfigJson = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static Command Create(CliConsole console)
+    {
+        var command = new Command("train", "Train Tacotron 2 or WaveGlow as NVIDIA's train.py, on a dataset prepare accepts. Writes checkpoints (checkpoint_<Model>_<epoch>.safetensors), TensorBoard events and loss.csv (for 'plot loss') to --output-dir; Ctrl+C writes checkpoint_<Model>_cancelled.safetensors and exits 130.");
+        command.Add(Tacotron2(console));
+        command.Add(WaveGlow(console));
+        command.SetAction(_ =>
+        {
+            console.Error.WriteLine("mlnet-tts train: name the model: tacotron2 or waveglow.");
+            console.Error.WriteLine();
+            CliApplication.WriteHelp(command, console.Error);
+            return ExitCodes.Usage;
+        });
+        return command;
+    }
+
+    private sealed class Common
+    {
+        public Argument<string> Dataset { get; } = new("dataset") { Description = "LJSpeech folder (metadata.csv + wavs/), its metadata.csv, or a 'path|text' file list." };
+        public Option<string?> AudioRoot { get; } = new("--audio-root") { Description = "Folder the listing's audio paths are relative to (default: wavs/ next to metadata.csv, or the current folder)." };
+        public Option<string?> Validation { get; } = new("--validation") { Description = "Validation listing (same forms as the dataset); its loss is logged per epoch." };
+        public Option<string> OutputDir { get; } = CliOptions.WithDefault("--output-dir", "train-output", "Folder for checkpoints, TensorBoard events and loss.csv.", "-o");
+        public Option<int?> Epochs { get; } = new("--epochs") { Description = "Epochs to train (a resumed run continues up to this many)." };
+        public Option<int?> BatchSize { get; } = new("--batch-size", "-bs") { Description = "Items per batch." };
+        public Option<double?> LearningRate { get; } = new("--learning-rate", "-lr") { Description = "Adam learning rate." };
+        public Option<int[]?> AnnealSteps { get; } = new("--anneal-steps") { Description = "Epochs at which the learning rate is annealed.", AllowMultipleArgumentsPerToken = true };
+        public Option<double?> AnnealFactor { get; } = new("--anneal-factor") { Description = "Anneal factor (0.1 or 0.3 in the reference)." };
+        public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = "Adam L2 weight decay." };
+        public Option<double?> GradClip { get; } = new("--grad-clip-thresh") { Description = "Clip gradients to this global norm (0: off)." };
+        public Option<int?> EpochsPerCheckpoint { get; } = new("--epochs-per-checkpoint") { Description = "Checkpoint every N epochs (and after the last)." };
+        public Option<string?> Precision { get; } = new("--precision") { Description = "fp32 or mixed (bf16 on CPU, fp16 on CUDA)." };
+        public Option<bool> Amp { get; } = new("--amp") { Description = "Same as --precision mixed (NVIDIA's --amp-run)." };
+        public Option<long?> Seed { get; } = new("--seed") { Description = "Seed of data order, segments and weights." };
+        public Option<string?> Resume { get; } = new("--resume") { Description = "Continue from one of our training checkpoints (weights, optimizer, position); given options replace the saved ones." };
+        public Option<string?> Config { get; } = new("--config") { Description = "JSON of model config overrides for a fresh run (property names of Tacotron2Config/WaveGlowConfig, e.g. {\"EncoderEmbeddingDim\": 64})." };
+        public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "Warm start: weights from a checkpoint (ours or NVIDIA's), fresh optimizer." };
+        public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress output (the CSV log is still written)." };
+
+        public void AddTo(Command c)
+        {
+            c.Add(Dataset);
+            foreach (var o in new Option[] { AudioRoot, Validation, OutputDir, Epochs, BatchSize, LearningRate, AnnealSteps, AnnealFactor, WeightDecay, GradClip, EpochsPerCheckpoint, Precision, Amp, Seed, Resume, Config, Checkpoint, Quiet })
+                c.Add(o);
+        }
+
+        public T Apply<T>(ParseResult r, T o) where T : TrainingOptions
+        {
+            if (r.GetValue(Resume) is not null && (r.GetValue(Config) is not null || r.GetValue(Checkpoint) is not null))
+                throw new UsageException("--resume continues a run with its saved model; --config and --checkpoint start a new one: give one or the other.");
+            if (r.GetValue(Epochs) is { } e) o = o with { Epochs = e };
+            if (r.GetValue(BatchSize) is { } b) o = o with { BatchSize = b };
+            if (r.GetValue(LearningRate) is { } lr) o = o with { LearningRate = lr };
+            if (r.GetValue(AnnealSteps) is { } a) o = o with { AnnealSteps = a };
+            if (r.GetValue(AnnealFactor) is { } f) o = o with { AnnealFactor = f };
+            if (r.GetValue(WeightDecay) is { } w) o = o with { WeightDecay = w };
+            if (r.GetValue(GradClip) is { } g) o = o with { GradientClipThreshold = g > 0 ? g : null };
+            if (r.GetValue(EpochsPerCheckpoint) is { } k) o = o with { EpochsPerCheckpoint = k };
+            if (r.GetValue(Seed) is { } s) o = o with { Seed = s };
+            string? p = r.GetValue(Amp) ? "mixed" : r.GetValue(Precision);
+            if (p is not null)
+                o = o with { Precision = p switch { "fp32" => Nn.Precision.Float32, "mixed" or "amp" => Nn.Precision.Mixed, _ => throw new UsageException($"--precision {p}: expected fp32 or mixed.") } };
+            o = o with { OutputDirectory = Path.GetFullPath(r.GetValue(OutputDir)!) };
+            try
+            {
+                o.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                throw new UsageException(ex.Message);
+            }
+            return o;
+        }
+
+        public TConfig ReadConfig<TConfig>(ParseResult r, TConfig defaults) where TConfig : class
+        {
+            if (r.GetValue(Config) is not { } path) return defaults;
+            if (!File.Exists(path)) throw new FileNotFoundException($"--config {path}: no such file.", path);
+            // Overrides: serialize the defaults, overlay the file's properties, read back.
+            var merged = JsonSerializer.SerializeToNode(defaults, ConfigJson)!.AsObject();
+            System.Text.Json.Nodes.JsonObject overrides;
+            try
+            {
+                overrides = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })?.AsObject()
+                    ?? throw new InvalidDataException($"--config {path}: expected a JSON object.");
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"--config {path}: not valid JSON ({e.Message}).", e);
+            }
+            foreach (var (key, value) in overrides)
+            {
+                var name = merged.Select(kv => kv.Key).FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase))
+                    ?? throw new InvalidDataException($"--config {path}: unknown property '{key}' (known: {string.Join(", ", merged.Select(kv => kv.Key))}).");
+                merged[name] = value?.DeepClone();
+            }
+            return merged.Deserialize<TConfig>(ConfigJson) ?? defaults;
+        }
+    }
+
+    private static Command Tacotron2(CliConsole console)
+    {
+        var common = new Common();
+        var guided = new Option<double?>("--guided-attention-weight") { Description = "Weight of the guided-attention loss (0: the reference loss only)." };
+        var framesPerStep = new Option<int?>("--n-frames-per-step") { Description = "Mel frames per decoder step (fresh runs; overrides --config)." };
+        var melCache = new Option<string?>("--mel-cache") { Description = "Folder of mels from 'prepare --mel-cache' (<id>.safetensors); clips not in it are computed from the WAV." };
+        var command = new Command("tacotron2", "Train Tacotron 2 (text -> mel) as NVIDIA's 'train.py -m Tacotron2'.");
+        common.AddTo(command);
+        command.Add(guided);
+        command.Add(framesPerStep);
+        command.Add(melCache);
+        command.SetAction(r => CliApplication.Guard(console, command, () =>
+        {
+            TorchRuntime.EnsureLoaded();
+            var options = new Tacotron2TrainingOptions();
+            Tacotron2Trainer trainer;
+            string? resume = r.GetValue(common.Resume);
+            if (resume is not null)
+            {
+                RequireFile(resume, "--resume");
+                using var saved = Tacotron2Trainer.Resume(resume);
+                options = saved.Options;
+                saved.Model.Dispose();
+            }
+            options = common.Apply(r, options);
+            if (r.GetValue(guided) is { } gw) options = options with { GuidedAttentionWeight = gw };
+            if (resume is not null)
+                trainer = Tacotron2Trainer.Resume(resume, options);
+            else
+            {
+                Tacotron2Model model;
+                if (r.GetValue(common.Checkpoint) is { } warm) model = Tacotron2Trainer.LoadModel(RequireFile(warm, "--checkpoint"));
+                else
+                {
+                    var config = common.ReadConfig(r, new Tacotron2Config());
+                    if (r.GetValue(framesPerStep) is { } n) config = config with { FramesPerStep = n };
+                    TorchSharp.torch.manual_seed(options.Seed);
+                    model = new Tacotron2Model(config);
+                }
+                trainer = new Tacotron2Trainer(model, options);
+            }
+            using var _ = trainer;
+            using var __ = trainer.Model;
+            var mel = new MelSettings { MelChannels = trainer.Model.Config.MelChannels };
+            string? cache = r.GetValue(melCache);
+            var train = TrainingData.TextMel(TrainingData.Entries(r.GetValue(common.Dataset)!, r.GetValue(common.AudioRoot)), mel, cache, null);
+            var validation = r.GetValue(common.Validation) is { } v ? TrainingData.TextMel(TrainingData.Entries(v, r.GetValue(common.AudioRoot)), mel, cache, null) : null;
+            return Fit(console, r.GetValue(common.Quiet), options, "Tacotron2", train.Count, report => trainer.Fit(train, validation, report, console.Cancellation));
+        }));
+        return command;
+    }
+
+    private static Command WaveGlow(CliConsole console)
+    {
+        var common = new Common();
+        var segment = new Option<int?>("--segment-length") { Description = "Audio samples per training segment." };
+        var sigma = new Option<double?>("--sigma") { Description = "Standard deviation of the latent prior in the loss." };
+        var command = new Command("waveglow", "Train WaveGlow (mel -> audio) as NVIDIA's 'train.py -m WaveGlow'.");
+        common.AddTo(command);
+        command.Add(segment);
+        command.Add(sigma);
+        command.SetAction(r => CliApplication.Guard(console, command, () =>
+        {
+            TorchRuntime.EnsureLoaded();
+            var options = new WaveGlowTrainingOptions();
+            string? resume = r.GetValue(common.Resume);
+            if (resume is not null)
+            {
+                RequireFile(resume, "--resume");
+                using var saved = WaveGlowTrainer.Resume(resume);
+                options = saved.Options;
+                saved.Model.Dispose();
+            }
+            if (r.GetValue(segment) is { } s) options = options with { SegmentLength = s };
+            if (r.GetValue(sigma) is { } sg) options = options with { Sigma = sg };
+            options = common.Apply(r, options);
+            WaveGlowTrainer trainer;
+            if (resume is not null)
+                trainer = WaveGlowTrainer.Resume(resume, options);
+            else
+            {
+                WaveGlowModel model;
+                if (r.GetValue(common.Checkpoint) is { } warm) model = WaveGlowTrainer.LoadModel(RequireFile(warm, "--checkpoint"));
+                else
+                {
+                    var config = common.ReadConfig(r, new WaveGlowConfig());
+                    TorchSharp.torch.manual_seed(options.Seed);
+                    model = new WaveGlowModel(config, weightNorm: true);
+                }
+                trainer = new WaveGlowTrainer(model, options);
+            }
+            using var _ = trainer;
+            using var __ = trainer.Model;
+            var train = TrainingData.Audio(TrainingData.Entries(r.GetValue(common.Dataset)!, r.GetValue(common.AudioRoot)), options.Mel.SampleRate, null);
+            var validation = r.GetValue(common.Validation) is { } v ? TrainingData.Audio(TrainingData.Entries(v, r.GetValue(common.AudioRoot)), options.Mel.SampleRate, null) : null;
+            return Fit(console, r.GetValue(common.Quiet), options, "WaveGlow", train.Count, report => trainer.Fit(train, validation, report, console.Cancellation));
+        }));
+        return command;
+    }
+
+    private static int Fit(CliConsole console, bool quiet, TrainingOptions options, string model, int clips, Func<IProgress<TrainingProgress>, TrainingResult> fit)
+    {
+        string output = options.OutputDirectory!;
+        Directory.CreateDirectory(output);
+        if (!quiet) console.Error.WriteLine($"training {model} on {clips} clip(s): {options.Epochs} epoch(s), batch {options.BatchSize}, lr {options.LearningRate.ToString(CultureInfo.InvariantCulture)}, {options.Precision}; output {output}");
+        using var reporter = new TrainingReporter(console, Path.Combine(output, LossLogName), options.Epochs, quiet);
+        var result = reporter.Run(() => fit(reporter));
+        var c = CultureInfo.InvariantCulture;
+        console.Out.WriteLine(string.Create(c, $"{(result.Cancelled ? "cancelled" : "done")}: {result.EpochsCompleted} epoch(s), {result.Iterations} step(s) ({result.SkippedSteps} skipped), last epoch loss {result.LastEpochLoss:0.000000}")
+            + (result.ValidationLoss is { } v ? string.Create(c, $", validation loss {v:0.000000}") : ""));
+        if (result.LastCheckpoint is not null) console.Out.WriteLine($"checkpoint: {result.LastCheckpoint}");
+        console.Out.WriteLine($"loss log: {Path.Combine(output, LossLogName)}");
+        return result.Cancelled ? ExitCodes.Cancelled : ExitCodes.Ok;
+    }
+
+    private static string RequireFile(string path, string option) => File.Exists(path)
+        ? path
+        : throw new FileNotFoundException($"{option} {path}: no such file.", path);
+}
