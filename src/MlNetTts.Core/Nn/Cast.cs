@@ -26,14 +26,24 @@ public static class Cast
     {
         var scope = CastingScope.Current;
         CheckLayer(input, weight, bias, scope);
-        if (scope is null) return nn.functional.conv1d(input, weight, bias, stride, padding, dilation);
+        // On CPU every convolution runs as im2col + matmul, never through libtorch 2.10's own conv1d:
+        // - float32 (oneDNN, 2+ intra-op threads): when in_channels is not a multiple of the SIMD block
+        //   (16 on avx512) the blocked copy of the input leaves the padding lanes unwritten, and they meet
+        //   zero weights in the sum, so whatever freed memory held leaks into the output: 0 * NaN = NaN
+        //   (measured: a 20 -> 32 channel conv1d gave NaN in 26 of 40 calls after freeing NaN-filled
+        //   tensors; 1 thread, or 32 in_channels, never did). This made Tacotron 2 training
+        //   intermittently NaN and run-to-run different (Conv1dMatchesAfterFreedNaNMemory proves it).
+        // - bfloat16: wrong values for many shapes (measured on avx512_bf16: 20-100% relative error
+        //   whenever out_channels < 64, and for some larger ones).
+        // Its matmul is right and deterministic for every shape and dtype tried.
+        bool onCpu = input.device_type == TorchSharp.DeviceType.CPU;
+        if (scope is null)
+            return onCpu ? Conv1dAsMatmul(input, weight, bias, stride, padding, dilation)
+                : nn.functional.conv1d(input, weight, bias, stride, padding, dilation);
         using var x = input.to(scope.DType);
         var w = scope.Weight(weight);
         var b = bias is null ? null : scope.Weight(bias);
-        // libtorch 2.10's bfloat16 conv1d on CPU returns wrong values for many shapes (measured on
-        // avx512_bf16: 20-100% relative error whenever out_channels < 64, and for some larger ones);
-        // its bfloat16 matmul is right for every shape tried, so convolve as im2col + matmul there.
-        using var y = scope.DType == ScalarType.BFloat16 && input.device_type == TorchSharp.DeviceType.CPU
+        using var y = onCpu
             ? Conv1dAsMatmul(x, w, b, stride, padding, dilation)
             : nn.functional.conv1d(x, w, b, stride, padding, dilation);
         return y.to(input.dtype);
