@@ -34,14 +34,16 @@ public sealed class Conv1dFreedMemoryTests
     }
 
     [TestMethod]
-    public void Conv1dForwardAndBackwardRepeatBitForBitOverFreedNaNMemory()
+    [DataRow(20, 32, DisplayName = "20 -> 32 channels (im2col path; libtorch's conv leaked here)")]
+    [DataRow(32, 20, DisplayName = "32 -> 20 channels (im2col path)")]
+    [DataRow(32, 48, DisplayName = "32 -> 48 channels (libtorch's conv)")]
+    public void Conv1dForwardAndBackwardRepeatBitForBitOverFreedNaNMemory(int inChannels, int outChannels)
     {
         using var scope = NewDisposeScope();
         manual_seed(11);
-        // 20 input channels: not a multiple of oneDNN's block (8 or 16), which is where libtorch's conv leaked.
-        var input = randn(4, 20, 30);
-        var weight = randn(32, 20, 5);
-        var bias = randn(32);
+        var input = randn(4, inChannels, 30);
+        var weight = randn(outChannels, inChannels, 5);
+        var bias = randn(outChannels);
         (float[] Output, float[] InputGrad, float[] WeightGrad) Run()
         {
             using var inner = NewDisposeScope();
