@@ -26,14 +26,27 @@ public static class Cast
     {
         var scope = CastingScope.Current;
         CheckLayer(input, weight, bias, scope);
-        if (scope is null) return nn.functional.conv1d(input, weight, bias, stride, padding, dilation);
+        // On CPU, libtorch 2.10's own conv1d is used only for float32 with in and out channels both multiples
+        // of 16; everything else runs as im2col + matmul:
+        // - float32 (oneDNN, 2+ intra-op threads): oneDNN copies activations into blocked layouts whose channel
+        //   count is padded to the SIMD block (8 on AVX2, 16 on AVX-512) and leaves the padding lanes unwritten;
+        //   they meet zero weights in the sum, so whatever freed memory held leaks in: 0 * NaN = NaN (measured:
+        //   a 20 -> 32 channel conv1d gave NaN in 26 of 40 calls after NaN-filled tensors were freed; 1 thread,
+        //   or 32 -> 32 channels, never did). In the backward pass the output channels are the summed ones,
+        //   hence both. This made Tacotron 2 training intermittently NaN and run-to-run different
+        //   (Conv1dFreedMemoryTests). With no padding lanes oneDNN is safe and ~4x faster than im2col.
+        // - bfloat16: wrong values for many shapes (measured on avx512_bf16: 20-100% relative error
+        //   whenever out_channels < 64, and for some larger ones).
+        // The matmul is right and repeatable for every shape and dtype tried.
+        bool asMatmul = input.device_type == TorchSharp.DeviceType.CPU
+            && (scope is not null || weight.shape[0] % 16 != 0 || weight.shape[1] % 16 != 0);
+        if (scope is null)
+            return asMatmul ? Conv1dAsMatmul(input, weight, bias, stride, padding, dilation)
+                : nn.functional.conv1d(input, weight, bias, stride, padding, dilation);
         using var x = input.to(scope.DType);
         var w = scope.Weight(weight);
         var b = bias is null ? null : scope.Weight(bias);
-        // libtorch 2.10's bfloat16 conv1d on CPU returns wrong values for many shapes (measured on
-        // avx512_bf16: 20-100% relative error whenever out_channels < 64, and for some larger ones);
-        // its bfloat16 matmul is right for every shape tried, so convolve as im2col + matmul there.
-        using var y = scope.DType == ScalarType.BFloat16 && input.device_type == TorchSharp.DeviceType.CPU
+        using var y = asMatmul
             ? Conv1dAsMatmul(x, w, b, stride, padding, dilation)
             : nn.functional.conv1d(x, w, b, stride, padding, dilation);
         return y.to(input.dtype);
