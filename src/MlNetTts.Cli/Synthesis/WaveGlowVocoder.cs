@@ -10,8 +10,6 @@ namespace MlNetTts.Cli.Synthesis;
 /// </summary>
 internal sealed class WaveGlowVocoder : IVocoder
 {
-    // The Denoiser's default STFT size (NVIDIA's).
-    private const int DenoiserFilterLength = 1024;
 
     private readonly WaveGlowModel _model;
     private readonly Denoiser? _denoiser;
@@ -48,8 +46,7 @@ internal sealed class WaveGlowVocoder : IVocoder
         for (int b = 0; b < frames.Count; b++)
         {
             var item = audio[b, ..(int)Math.Min(audio.shape[1], (long)frames[b] * hop)].unsqueeze(0);
-            // The denoiser's STFT needs more than half a window of signal (a model that stops at once gives none).
-            if (_denoiser is not null && item.shape[1] > DenoiserFilterLength / 2)
+            if (_denoiser is not null)
                 item = _denoiser.Denoise(item, _strength).reshape(-1);
             result.Add(TensorValues.Floats(item));
         }

@@ -129,6 +129,12 @@ public sealed class TextSynthesizer
             int frames = melLengths[i];
             // What this sentence decoded alone would have produced: up to and including its stop step.
             long seen = earlyStopping && !hit ? Math.Min(totalFrames, frames + r) : totalFrames;
+            if (frames == 0)
+            {
+                // The gate fired at the first step: nothing to speak for this sentence.
+                result[i] = new DecodedSentence([], 0, withAlignment ? [] : null, batch[i].Length, hit);
+                continue;
+            }
             var mel = decoded.MelOutputs[i].unsqueeze(0).narrow(2, 0, seen);
             var postnet = (mel + _model.Postnet.call(mel)).squeeze(0).narrow(1, 0, frames);
             using var framesMajor = postnet.to(ScalarType.Float32).t().contiguous().cpu();

@@ -55,7 +55,9 @@ public sealed class Denoiser : IDisposable
 
     /// <summary>
     /// Denoised audio (B, 1, (T / hop) x hop) from audio (B, T): magnitude minus <paramref name="strength"/> x
-    /// the bias spectrum, clamped at 0, inverted with the original phase.
+    /// the bias spectrum, clamped at 0, inverted with the original phase. Audio of at most half an STFT window
+    /// (a decoder that stopped at once) has no spectrum to subtract from: it comes back unchanged, cut to whole
+    /// hops like the denoised path.
     /// </summary>
     public Tensor Denoise(Tensor audio, double strength = DefaultStrength)
     {
@@ -65,6 +67,8 @@ public sealed class Denoiser : IDisposable
         TensorCheck.OnDevice(audio, _device, nameof(audio), "the WaveGlow's device");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        if (audio.shape[1] <= _stft.FilterLength / 2)
+            return audio.narrow(1, 0, audio.shape[1] / _stft.HopLength * _stft.HopLength).unsqueeze(1).MoveToOuterDisposeScope();
         var (magnitude, phase) = _stft.Transform(audio.to(ScalarType.Float32));
         var denoised = (magnitude - _biasSpectrum.to(magnitude.device) * strength).clamp_min(0.0);
         return _stft.Inverse(denoised, phase).MoveToOuterDisposeScope();
