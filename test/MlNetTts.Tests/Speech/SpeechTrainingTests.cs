@@ -180,27 +180,6 @@ public sealed class SpeechTrainingTests
         public float[] Audio { get; set; } = [];
     }
 
-    /// <summary>A WaveGlow of a few thousand parameters at 64 samples per frame.</summary>
-    internal static readonly WaveGlowConfig TinyWaveGlow = new()
-    {
-        NMelChannels = 8, NFlows = 4, NGroup = 4, NEarlyEvery = 2, NEarlySize = 2,
-        WN = new WaveNetConfig { NLayers = 2, KernelSize = 3, NChannels = 16 },
-        UpsampleKernelSize = 256, UpsampleStride = 64,
-    };
-
-    internal static readonly MelSettings TinyMel = new() { SampleRate = 16000, FilterLength = 256, HopLength = 64, WinLength = 256, MelChannels = 8, FMax = 8000 };
-
-    /// <summary>Decaying chirps of different pitches (deterministic).</summary>
-    internal static float[][] Chirps(int count, int samples, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ =>
-        {
-            double f = 200 + random.NextDouble() * 800, phase = random.NextDouble() * 6;
-            return Enumerable.Range(0, samples).Select(n => (float)(0.5 * Math.Sin(phase + 2 * Math.PI * f * n / 16000 * (1 + n / 32000.0)) * Math.Exp(-n / 8000.0))).ToArray();
-        }).ToArray();
-    }
-
     [TestMethod]
     public void MelToAudioFitTrainsWaveGlowOnAudioAndTheTrainedModelVocodesIdenticallyInAnotherProcess()
     {
@@ -208,13 +187,13 @@ public sealed class SpeechTrainingTests
         try
         {
             var ml = new MLContext(seed: 5);
-            var audio = ml.Data.LoadFromEnumerable(Chirps(4, 3000, seed: 1).Select(a => new AudioOnlyRow { Audio = a }));
+            var audio = ml.Data.LoadFromEnumerable(SyntheticAudio.Chirps(4, 3000, seed: 1).Select(a => new AudioOnlyRow { Audio = a }));
             var reports = new List<TrainingProgress>();
             var vocoder = ml.Transforms.MelToAudio(new MelToAudioOptions
             {
-                Training = new WaveGlowTrainingOptions { Epochs = 3, BatchSize = 2, SegmentLength = 1024, Mel = TinyMel },
-                Config = TinyWaveGlow,
-                ValidationData = ml.Data.LoadFromEnumerable(Chirps(2, 3000, seed: 2).Select(a => new AudioOnlyRow { Audio = a })),
+                Training = new WaveGlowTrainingOptions { Epochs = 3, BatchSize = 2, SegmentLength = 1024, Mel = SyntheticAudio.TinyMel },
+                Config = SyntheticAudio.TinyWaveGlow,
+                ValidationData = ml.Data.LoadFromEnumerable(SyntheticAudio.Chirps(2, 3000, seed: 2).Select(a => new AudioOnlyRow { Audio = a })),
                 TrainingProgress = new SyncProgress(reports.Add),
                 DenoiserStrength = 0,
             }).Fit(audio);
@@ -223,11 +202,11 @@ public sealed class SpeechTrainingTests
             Assert.HasCount(6, steps, "3 epochs of 4 rows in batches of 2");
             Assert.IsTrue(steps.All(s => double.IsFinite(s.Loss) && !s.StepSkipped && s.ItemsPerSecond > 0));
             Assert.IsTrue(reports.Where(r => r.Kind == TrainingEventKind.EpochEnd).All(r => r.ValidationLoss is double v && double.IsFinite(v)));
-            Assert.AreEqual(TinyMel, vocoder.FallbackMelSettings, "the trained model's mel settings are the transformer's");
+            Assert.AreEqual(SyntheticAudio.TinyMel, vocoder.FallbackMelSettings, "the trained model's mel settings are the transformer's");
 
             // Mels to vocode: the training front end's mels of other chirps, in MelColumn's layout.
-            using var front = new MelSpectrogram(TinyMel);
-            var melRows = Chirps(3, 1500, seed: 3).Select(a =>
+            using var front = new MelSpectrogram(SyntheticAudio.TinyMel);
+            var melRows = SyntheticAudio.Chirps(3, 1500, seed: 3).Select(a =>
             {
                 using var scope = NewDisposeScope();
                 var mel = front.Compute(tensor(a).unsqueeze(0))[0];
