@@ -1,5 +1,7 @@
+using Microsoft.ML;
 using MlNetTts.Audio;
 using MlNetTts.Nn;
+using MlNetTts.Training;
 using MlNetTts.WaveGlow;
 
 namespace MlNetTts.Speech;
@@ -42,6 +44,33 @@ public sealed class MelToAudioOptions
 
     /// <summary>WaveGlow: Float32 (default) or Mixed.</summary>
     public Precision Precision { get; set; } = Precision.Float32;
+
+    /// <summary>Default <see cref="TrainingAudioColumnName"/>: LoadAudio's output column.</summary>
+    public const string DefaultTrainingAudioColumnName = "Audio";
+
+    /// <summary>
+    /// Training settings (epochs, batch, segment length, mel front end, precision, checkpoint folder, ...); null (the
+    /// default): Fit does not train. With it set and <see cref="Vocoder"/> WaveGlow, Fit trains a WaveGlow of <see cref="Config"/>
+    /// (or warm-started from <see cref="Model"/> / <see cref="CheckpointPath"/>) on the input's <see cref="TrainingAudioColumnName"/>
+    /// (see <see cref="WaveGlowTrainer"/>); the input then needs no mel column. The MLContext's seed, when it has one, replaces
+    /// <see cref="TrainingOptions.Seed"/>.
+    /// </summary>
+    public WaveGlowTrainingOptions? Training { get; set; }
+
+    /// <summary>Training: the architecture of a new WaveGlow when neither <see cref="Model"/> nor <see cref="CheckpointPath"/> is set (null: the reference's).</summary>
+    public WaveGlowConfig? Config { get; set; }
+
+    /// <summary>Training: the waveform column (float samples in [-1, 1], as LoadAudio writes it; its SampleRate annotation must match the training mel settings).</summary>
+    public string TrainingAudioColumnName { get; set; } = DefaultTrainingAudioColumnName;
+
+    /// <summary>Training: optional validation data (same audio column); its loss is computed every epoch.</summary>
+    public IDataView? ValidationData { get; set; }
+
+    /// <summary>Training: receives every step, epoch end and checkpoint (also logged to the MLContext's log channel).</summary>
+    public IProgress<TrainingProgress>? TrainingProgress { get; set; }
+
+    /// <summary>Training: stops between steps (Fit then throws <see cref="OperationCanceledException"/>).</summary>
+    public CancellationToken TrainingCancellation { get; set; }
 
     /// <summary>Mel settings for a mel column without annotations (default: the reference's); a column's annotations win.</summary>
     public MelSettings? MelSettings { get; set; }

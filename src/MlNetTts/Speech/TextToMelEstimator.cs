@@ -3,13 +3,18 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MlNetTts.Audio;
 using MlNetTts.Tacotron2;
+using MlNetTts.Training;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace MlNetTts.Speech;
 
 /// <summary>
 /// Estimator of <see cref="TextToMelTransformer"/>. With a pretrained model (<see cref="TextToMelOptions.Model"/> or
-/// <see cref="TextToMelOptions.CheckpointPath"/>) Fit only checks the schema and loads the checkpoint; without one Fit
-/// throws, until training arrives.
+/// <see cref="TextToMelOptions.CheckpointPath"/>) Fit only checks the schema and loads the checkpoint. With
+/// <see cref="TextToMelOptions.Training"/> Fit trains Tacotron 2 on the input (text and target mel columns) with
+/// <see cref="Tacotron2Trainer"/>, starting from the given model or checkpoint (warm start) or a new model of
+/// <see cref="TextToMelOptions.Config"/>, and returns the transformer over the trained model.
 /// </summary>
 public sealed class TextToMelEstimator : IEstimator<TextToMelTransformer>
 {
@@ -34,16 +39,24 @@ public sealed class TextToMelEstimator : IEstimator<TextToMelTransformer>
         TextToMelOutputs.FindInput(input.Schema, _options.InputColumnName); // schema errors before any loading
         var model = _options.Model;
         bool owned = false;
+        MelSettings? trainedMel = null;
         if (model is null)
         {
-            if (string.IsNullOrWhiteSpace(_options.CheckpointPath))
-                throw new InvalidOperationException("TextToMel needs a pretrained Tacotron 2: set TextToMelOptions.CheckpointPath (an NVIDIA checkpoint) or TextToMelOptions.Model. Training a model with Fit is not available yet.");
-            model = Tacotron2Model.FromCheckpoint(_options.CheckpointPath);
+            if (!string.IsNullOrWhiteSpace(_options.CheckpointPath))
+                model = _options.Training is null ? Tacotron2Model.FromCheckpoint(_options.CheckpointPath) : Tacotron2Trainer.LoadModel(_options.CheckpointPath);
+            else if (_options.Training is not null)
+            {
+                manual_seed(SpeechTraining.Seed(_env, _options.Training.Seed)); // a new model's initial weights follow the seed
+                model = new Tacotron2Model(_options.Config ?? new Tacotron2Config());
+            }
+            else
+                throw new InvalidOperationException("TextToMel needs a Tacotron 2: set TextToMelOptions.CheckpointPath (an NVIDIA checkpoint) or TextToMelOptions.Model, or TextToMelOptions.Training to train one on the input.");
             owned = true;
         }
         try
         {
-            var transformer = new TextToMelTransformer(_env, Settings(model.Config.MelChannels), model);
+            if (_options.Training is not null) trainedMel = Train(model, input);
+            var transformer = new TextToMelTransformer(_env, Settings(model.Config.MelChannels, trainedMel), model);
             transformer.GetOutputSchema(input.Schema);
             return transformer;
         }
@@ -75,9 +88,26 @@ public sealed class TextToMelEstimator : IEstimator<TextToMelTransformer>
         return new SchemaShape(columns.Values);
     }
 
-    private TextToMelSettings Settings(int melChannels)
+    /// <summary>Trains <paramref name="model"/> in place; returns the target mel column's settings (its annotations), if any.</summary>
+    private MelSettings? Train(Tacotron2Model model, IDataView input)
     {
-        var mel = _options.MelSettings ?? MelSettings.Default with { MelChannels = melChannels };
+        var options = _options.Training! with { Seed = SpeechTraining.Seed(_env, _options.Training!.Seed) };
+        int channels = model.Config.MelChannels;
+        var train = SpeechTraining.ReadTextMel(input, _options.InputColumnName, _options.TargetMelColumnName, channels, "training data");
+        var validation = _options.ValidationData is null ? null
+            : SpeechTraining.ReadTextMel(_options.ValidationData, _options.InputColumnName, _options.TargetMelColumnName, channels, "validation data");
+        model.to(SpeechEnvironment.Device(_env));
+        using var channel = _env.Start("TextToMel training");
+        channel.Info("{0}", $"Training Tacotron 2 on {train.Count} utterances ({train.TotalFrames} mel frames), {options.Epochs} epochs of batch {options.BatchSize}, {options.Precision}, seed {options.Seed}.");
+        using var trainer = new Tacotron2Trainer(model, options);
+        var result = trainer.Fit(train, validation, SpeechTraining.Progress(channel, _options.TrainingProgress), _options.TrainingCancellation);
+        SpeechTraining.ThrowIfCancelled(result, "Tacotron 2");
+        return AudioAnnotations.GetMelSettings(input.Schema[_options.TargetMelColumnName]);
+    }
+
+    private TextToMelSettings Settings(int melChannels, MelSettings? trainedMel)
+    {
+        var mel = _options.MelSettings ?? trainedMel ?? MelSettings.Default with { MelChannels = melChannels };
         return new TextToMelSettings
         {
             InputColumnName = _options.InputColumnName,

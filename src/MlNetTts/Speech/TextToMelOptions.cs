@@ -1,15 +1,19 @@
+using Microsoft.ML;
 using MlNetTts.Audio;
 using MlNetTts.Nn;
 using MlNetTts.Tacotron2;
 using MlNetTts.Text;
+using MlNetTts.Training;
 
 namespace MlNetTts.Speech;
 
 /// <summary>Options of <see cref="TextToMelEstimator"/> (<c>mlContext.Transforms.TextToMel</c>).</summary>
 /// <remarks>
 /// The model comes from <see cref="CheckpointPath"/> (an NVIDIA Tacotron 2 checkpoint) or <see cref="Model"/> (a built
-/// model, used as is: the transformer moves it to the MLContext's device and sets its precision and dropout). Fitting
-/// a model from data arrives with the training issue; until then an estimator without a model throws at Fit.
+/// model, used as is: the transformer moves it to the MLContext's device and sets its precision and dropout). With
+/// <see cref="Training"/> set, Fit TRAINS: a new model of <see cref="Config"/> (or warm-started from <see cref="Model"/> /
+/// <see cref="CheckpointPath"/>) on the input's text column and its <see cref="TargetMelColumnName"/> mels, as NVIDIA's
+/// <c>train.py</c> (see <see cref="Tacotron2Trainer"/>).
 /// </remarks>
 public sealed class TextToMelOptions
 {
@@ -76,6 +80,34 @@ public sealed class TextToMelOptions
 
     /// <summary>Silence between the sentences of one text (default 200 ms), rounded to whole mel frames.</summary>
     public TimeSpan SentencePause { get; set; } = DefaultSentencePause;
+
+    /// <summary>Default <see cref="TargetMelColumnName"/>: ExtractMel's output column.</summary>
+    public const string DefaultTargetMelColumnName = "Mel";
+
+    /// <summary>
+    /// Training settings (epochs, batch, learning rate, precision, checkpoint folder, ...); null (the default): Fit does not
+    /// train and needs <see cref="Model"/> or <see cref="CheckpointPath"/>. The MLContext's seed, when it has one, replaces
+    /// <see cref="TrainingOptions.Seed"/> (data order, dropout and a new model's initial weights).
+    /// </summary>
+    public Tacotron2TrainingOptions? Training { get; set; }
+
+    /// <summary>Training: the architecture of a new model when neither <see cref="Model"/> nor <see cref="CheckpointPath"/> is set (null: the reference's).</summary>
+    public Tacotron2Config? Config { get; set; }
+
+    /// <summary>
+    /// Training: the target mel column (float vector in <see cref="MelColumn"/>'s layout, as ExtractMel writes it; its
+    /// annotations, when present, become the fitted transformer's <see cref="MelSettings"/>). Mels are kept in float16 while training.
+    /// </summary>
+    public string TargetMelColumnName { get; set; } = DefaultTargetMelColumnName;
+
+    /// <summary>Training: optional validation data (same columns); its loss and attention diagonality are computed every epoch.</summary>
+    public IDataView? ValidationData { get; set; }
+
+    /// <summary>Training: receives every step, epoch end and checkpoint (also logged to the MLContext's log channel).</summary>
+    public IProgress<TrainingProgress>? TrainingProgress { get; set; }
+
+    /// <summary>Training: stops between steps (Fit then throws <see cref="OperationCanceledException"/>; a checkpoint is written when the options ask for one).</summary>
+    public CancellationToken TrainingCancellation { get; set; }
 
     /// <summary>The mel settings the model was trained with (annotations of the mel column); null: the reference defaults with the model's mel channels.</summary>
     public MelSettings? MelSettings { get; set; }

@@ -1,0 +1,117 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MlNetTts.Audio;
+using MlNetTts.Data;
+using MlNetTts.Text;
+using MlNetTts.Training;
+
+namespace MlNetTts.Speech;
+
+/// <summary>What the estimators' training Fit shares: the MLContext's seed, reading an IDataView into a dataset, progress to the log channel.</summary>
+internal static class SpeechTraining
+{
+    /// <summary>The MLContext's seed replaces the options' when the MLContext has one (ML.NET's convention: the context seeds every trainer).</summary>
+    public static long Seed(IHostEnvironment env, long optionsSeed) =>
+        env is IHostEnvironmentInternal { Seed: int seed } ? seed : optionsSeed;
+
+    /// <summary>Text and target mels of every row; texts are encoded as TextToMel encodes them (the reference's english_cleaners).</summary>
+    public static TextMelDataset ReadTextMel(IDataView data, string textColumn, string melColumn, int melChannels, string what)
+    {
+        var text = data.Schema.GetColumnOrNull(textColumn)
+            ?? throw new ArgumentOutOfRangeException(what, $"TextToMel training: the {what} has no text column '{textColumn}'.");
+        if (text.Type is not TextDataViewType)
+            throw new ArgumentOutOfRangeException(what, $"TextToMel training: column '{textColumn}' of the {what} must hold text; it holds {text.Type}.");
+        var mel = MelColumnOf(data, melColumn, what);
+        if (AudioAnnotations.GetMelSettings(mel) is { } settings && settings.MelChannels != melChannels)
+            throw new ArgumentException($"TextToMel training: column '{melColumn}' of the {what} holds {settings.MelChannels}-channel mels; the model makes {melChannels}.", what);
+        var dataset = new TextMelDataset(melChannels);
+        using var cursor = data.GetRowCursor(new[] { text, mel });
+        var getText = cursor.GetGetter<ReadOnlyMemory<char>>(text);
+        var getMel = cursor.GetGetter<VBuffer<float>>(mel);
+        ReadOnlyMemory<char> textValue = default;
+        VBuffer<float> melValue = default;
+        long row = 0;
+        while (cursor.MoveNext())
+        {
+            getText(ref textValue);
+            getMel(ref melValue);
+            var ids = TextEncoder.TextToSequence(textValue.ToString());
+            if (ids.Length == 0)
+                throw new ArgumentException($"TextToMel training: row {row} of the {what} has no speakable text ('{textValue}').", what);
+            if (melValue.Length == 0 || melValue.Length % melChannels != 0)
+                throw new ArgumentException($"TextToMel training: row {row} of the {what} has a mel of {melValue.Length} values in '{melColumn}', expected a positive multiple of {melChannels} channels.", what);
+            var values = melValue.IsDense ? melValue.GetValues() : melValue.DenseValues().ToArray();
+            dataset.Add(ids, values, MelLayout.FramesMajor);
+            row++;
+        }
+        return dataset;
+    }
+
+    /// <summary>The waveforms of every row (16-bit PCM in memory), checking the column's sample rate.</summary>
+    public static AudioDataset ReadAudio(IDataView data, string audioColumn, int sampleRate, string what)
+    {
+        var audio = data.Schema.GetColumnOrNull(audioColumn)
+            ?? throw new ArgumentOutOfRangeException(what, $"MelToAudio training: the {what} has no audio column '{audioColumn}'.");
+        if (audio.Type is not VectorDataViewType { ItemType: NumberDataViewType } vector || vector.ItemType.RawType != typeof(float))
+            throw new ArgumentOutOfRangeException(what, $"MelToAudio training: column '{audioColumn}' of the {what} must hold a float vector (a waveform, as LoadAudio writes it); it holds {audio.Type}.");
+        if (AudioAnnotations.GetSampleRate(audio) is int rate && rate != sampleRate)
+            throw new ArgumentException($"MelToAudio training: column '{audioColumn}' of the {what} is at {rate} Hz; the training mel settings are at {sampleRate} Hz.", what);
+        var dataset = new AudioDataset();
+        using var cursor = data.GetRowCursor(new[] { audio });
+        var get = cursor.GetGetter<VBuffer<float>>(audio);
+        VBuffer<float> value = default;
+        long row = 0;
+        while (cursor.MoveNext())
+        {
+            get(ref value);
+            if (value.Length == 0) throw new ArgumentException($"MelToAudio training: row {row} of the {what} has no audio samples.", what);
+            dataset.Add(value.IsDense ? value.GetValues() : value.DenseValues().ToArray());
+            row++;
+        }
+        return dataset;
+    }
+
+    /// <summary>Forwards to the caller's progress and logs epochs and checkpoints (Info) and steps (Trace) to the MLContext's log.</summary>
+    public static IProgress<TrainingProgress> Progress(IChannel channel, IProgress<TrainingProgress>? user) => new ChannelProgress(channel, user);
+
+    /// <summary>A cancelled run gives no transformer: ML.NET's way is an OperationCanceledException.</summary>
+    public static void ThrowIfCancelled(TrainingResult result, string what)
+    {
+        if (result.Cancelled)
+            throw new OperationCanceledException($"{what} training was cancelled after {result.Iterations} steps" +
+                (result.LastCheckpoint is null ? "." : $"; resume from {result.LastCheckpoint}."));
+    }
+
+    private static DataViewSchema.Column MelColumnOf(IDataView data, string name, string what)
+    {
+        var column = data.Schema.GetColumnOrNull(name)
+            ?? throw new ArgumentOutOfRangeException(what, $"TextToMel training: the {what} has no target mel column '{name}' (set TextToMelOptions.TargetMelColumnName; ExtractMel makes one from audio).");
+        if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType } vector || vector.ItemType.RawType != typeof(float))
+            throw new ArgumentOutOfRangeException(what, $"TextToMel training: column '{name}' of the {what} must hold a float vector (a mel in MelColumn's layout); it holds {column.Type}.");
+        return column;
+    }
+
+    private sealed class ChannelProgress(IChannel channel, IProgress<TrainingProgress>? user) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            switch (value.Kind)
+            {
+                case TrainingEventKind.Step:
+                    channel.Trace("{0}", $"epoch {value.Epoch} iteration {value.Iteration}: loss {value.Loss:G5}, {value.ItemsPerSecond:F0} items/s, lr {value.LearningRate:G3}, loss scale {value.LossScale:G3}{(value.StepSkipped ? " (skipped: non-finite gradients)" : "")}");
+                    if (value.StepSkipped) channel.Warning("{0}", $"iteration {value.Iteration}: non-finite gradients, step skipped, loss scale now {value.LossScale:G3}");
+                    break;
+                case TrainingEventKind.EpochEnd:
+                    channel.Info("{0}", $"epoch {value.Epoch} done: train loss {value.Loss:G5}" +
+                        (value.ValidationLoss is double v ? $", validation loss {v:G5}" : "") +
+                        (value.AttentionDiagonality is double d ? $", attention diagonality {d:F3}" : "") + $", skipped steps {value.SkippedSteps}");
+                    break;
+                case TrainingEventKind.Checkpoint:
+                    channel.Info("{0}", $"checkpoint written: {value.CheckpointPath}");
+                    break;
+            }
+            user?.Report(value);
+        }
+    }
+}
