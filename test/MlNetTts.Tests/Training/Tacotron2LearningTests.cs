@@ -27,8 +27,7 @@ public sealed class Tacotron2LearningTests
 
     public TestContext TestContext { get; set; } = null!;
 
-    // Single-threaded: with 2 intra-op threads libtorch 2.10 CPU Tacotron 2 training is not repeatable and now and
-    // then gives NaN (the open bug, see Tacotron2TrainerTests).
+    // Single-threaded so the stated thresholds were measured on exactly repeatable runs.
     [TestInitialize]
     public void OneThread()
     {
