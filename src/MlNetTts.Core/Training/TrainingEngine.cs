@@ -8,7 +8,7 @@ namespace MlNetTts.Training;
 /// <summary>
 /// The reference <c>train.py</c> loop shared by both trainers: per epoch the annealed learning rate, per step
 /// zero_grad -> forward -> loss -> (scaled) backward -> unscale and finiteness check -> clip by global norm ->
-/// Adam step, a non-finite step skipped and reported instead of reaching the weights; validation and
+/// Adam step, a non-finite step skipped and reported instead of reaching the weights or BatchNorm statistics; validation and
 /// checkpoints per epoch; cancellation between steps. One dispose scope per step keeps memory flat.
 /// </summary>
 internal sealed class TrainingEngine : IDisposable
@@ -186,6 +186,10 @@ internal sealed class TrainingEngine : IDisposable
         var watch = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         Optimizer.zero_grad();
+        // The forward pass moves BatchNorm's running statistics; a skipped step must not reach the model at all
+        // (the reference keeps them, and one non-finite batch then poisons every later evaluation), so keep a copy.
+        var buffers = _model.buffers().ToList();
+        var savedBuffers = buffers.Select(b => b.detach().clone()).ToList();
         var loss = task.Forward(items, epoch);
         double lossValue = loss.Total.item<float>();
         var components = loss.Components.ToDictionary(c => c.Name, c => (double)c.Value.item<float>());
@@ -201,6 +205,11 @@ internal sealed class TrainingEngine : IDisposable
         {
             norm = ClipGradients();
             Optimizer.step();
+        }
+        else
+        {
+            using var noGrad = no_grad();
+            for (int i = 0; i < buffers.Count; i++) buffers[i].copy_(savedBuffers[i]);
         }
         var update = Scaler.Update(finite); // throws LossScaleCollapsedException after too many overflows in a row
         watch.Stop();

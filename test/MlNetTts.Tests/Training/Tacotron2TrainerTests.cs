@@ -123,11 +123,34 @@ public sealed class Tacotron2TrainerTests
         Assert.IsTrue(reports[1].StepSkipped);
         Assert.IsNull(reports[1].GradientNorm);
         Assert.AreEqual(1, reports[1].SkippedSteps);
-        // Parameters only: the forward pass still updates BatchNorm running statistics, as in the reference.
         Assert.AreEqual(0, SyntheticSpeech.MaxDifference(snapshots[0], snapshots[1]), "the skipped step changed no weight");
         Assert.IsGreaterThan(0, SyntheticSpeech.MaxDifference(snapshots[1], snapshots[2]), "the next step trains again");
         Assert.IsTrue(snapshots.All(s => s.Values.All(t => t.isfinite().all().item<bool>())));
         foreach (var t in snapshots.SelectMany(s => s.Values)) t.Dispose();
+    }
+
+    [TestMethod]
+    public void ASkippedStepLeavesBatchNormRunningStatisticsUntouched()
+    {
+        var train = SyntheticSpeech.Create(12, seed: 4);
+        using var model = SyntheticSpeech.NewModel();
+        using var trainer = new Tacotron2Trainer(model, Small(epochs: 1));
+        trainer.AfterBackward = (iteration, parameters) =>
+        {
+            if (iteration == 1) parameters[3].grad![0] = float.NaN;
+        };
+        var buffers = new List<Dictionary<string, Tensor>>();
+        trainer.Fit(train, progress: new SyncProgress(p =>
+        {
+            if (p.Kind == TrainingEventKind.Step)
+                buffers.Add(model.named_buffers().ToDictionary(b => b.name, b => b.buffer.detach().clone().to(ScalarType.Float64)));
+        }));
+
+        // Unlike the reference, whose skipped forward pass still moves them (a non-finite batch poisons them for good).
+        Assert.IsNotEmpty(buffers[0]);
+        Assert.AreEqual(0, SyntheticSpeech.MaxDifference(buffers[0], buffers[1]), "the skipped step changed no BatchNorm statistic");
+        Assert.IsGreaterThan(0, SyntheticSpeech.MaxDifference(buffers[1], buffers[2]), "the next step updates them again");
+        foreach (var t in buffers.SelectMany(s => s.Values)) t.Dispose();
     }
 
     [TestMethod]
