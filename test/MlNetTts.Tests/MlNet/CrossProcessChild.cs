@@ -23,21 +23,7 @@ public static class CrossProcessChild
             var model = ml.Model.Load(args[0], out _);
             var data = ml.Data.LoadFromEnumerable(new[] { new AudioRow { AudioPath = args[1], Id = "child" } });
             var scored = model.Transform(data);
-            using var output = new BinaryWriter(File.Create(args[2]));
-            foreach (var name in args.Skip(3))
-            {
-                var column = scored.Schema[name];
-                using var cursor = scored.GetRowCursor(new[] { column });
-                var get = cursor.GetGetter<VBuffer<float>>(column);
-                VBuffer<float> value = default;
-                while (cursor.MoveNext())
-                {
-                    get(ref value);
-                    var dense = value.DenseValues().ToArray();
-                    output.Write(dense.Length);
-                    foreach (var v in dense) output.Write(v);
-                }
-            }
+            FloatVectorFile.Write(args[2], scored, args.Skip(3));
             return 0;
         }
         catch (Exception e)

@@ -1,3 +1,4 @@
+using MlNetTts.Tests.MlNet;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -23,21 +24,7 @@ public static class SpeechChild
             var model = ml.Model.Load(args[0], out _);
             var texts = File.ReadAllLines(args[1]).Select(t => new TextRow { Text = t }).ToArray();
             var scored = model.Transform(ml.Data.LoadFromEnumerable(texts));
-            using var output = new BinaryWriter(File.Create(args[2]));
-            foreach (var name in args.Skip(3))
-            {
-                var column = scored.Schema[name];
-                using var cursor = scored.GetRowCursor(new[] { column });
-                var get = cursor.GetGetter<VBuffer<float>>(column);
-                VBuffer<float> value = default;
-                while (cursor.MoveNext())
-                {
-                    get(ref value);
-                    var dense = value.DenseValues().ToArray();
-                    output.Write(dense.Length);
-                    foreach (var v in dense) output.Write(v);
-                }
-            }
+            FloatVectorFile.Write(args[2], scored, args.Skip(3));
             return 0;
         }
         catch (Exception e)

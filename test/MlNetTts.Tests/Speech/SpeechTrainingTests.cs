@@ -249,27 +249,9 @@ public sealed class SpeechTrainingTests
             }
             var ml = new MLContext(seed: 99); // another seed: the zip's own seed must be used
             var model = ml.Model.Load(args[0], out _);
-            var rows = new List<MelToAudioTests.MelRow>();
-            using (var reader = new BinaryReader(File.OpenRead(args[1])))
-                while (reader.BaseStream.Position < reader.BaseStream.Length)
-                {
-                    var values = new float[reader.ReadInt32()];
-                    for (int j = 0; j < values.Length; j++) values[j] = reader.ReadSingle();
-                    rows.Add(new MelToAudioTests.MelRow { Mel = values });
-                }
+            var rows = FloatVectorFile.Read(args[1]).Select(values => new MelToAudioTests.MelRow { Mel = values }).ToList();
             var scored = model.Transform(ml.Data.LoadFromEnumerable(rows));
-            using var output = new BinaryWriter(File.Create(args[2]));
-            var column = scored.Schema["Audio"];
-            using var cursor = scored.GetRowCursor(new[] { column });
-            var get = cursor.GetGetter<VBuffer<float>>(column);
-            VBuffer<float> value = default;
-            while (cursor.MoveNext())
-            {
-                get(ref value);
-                var dense = value.DenseValues().ToArray();
-                output.Write(dense.Length);
-                foreach (var v in dense) output.Write(v);
-            }
+            FloatVectorFile.Write(args[2], scored, ["Audio"]);
             return 0;
         }
         catch (Exception e)
@@ -281,15 +263,8 @@ public sealed class SpeechTrainingTests
 
     private static List<float[]> ReadFloatVectors(string path, int count)
     {
-        using var reader = new BinaryReader(File.OpenRead(path));
-        var result = new List<float[]>();
-        for (int i = 0; i < count; i++)
-        {
-            var values = new float[reader.ReadInt32()];
-            for (int j = 0; j < values.Length; j++) values[j] = reader.ReadSingle();
-            result.Add(values);
-        }
-        Assert.AreEqual(reader.BaseStream.Length, reader.BaseStream.Position, "no more rows than expected");
+        var result = FloatVectorFile.Read(path);
+        Assert.HasCount(count, result, "exactly the expected rows");
         return result;
     }
 }
