@@ -139,11 +139,15 @@ internal sealed class TrainingEngine : IDisposable
         ValidationLoss = LastValidationLoss, AttentionDiagonality = diagonality, Cancelled = cancelled, LastCheckpoint = checkpoint,
     };
 
+    /// <summary>Writes the run's state (model, Adam, loss scaler, position, RNG, config, options) to <paramref name="path"/>, atomically.</summary>
+    public void SaveCheckpoint(ITrainingTask task, string path, int nextEpoch, int nextBatch) =>
+        TrainingCheckpoint.Write(path, task.ModelKind, _model, task.ConfigJson, task.OptionsJson,
+            new CheckpointProgress(nextEpoch, nextBatch, Iteration, Scaler.GetState(), LastValidationLoss), Optimizer);
+
     private string WriteCheckpoint(ITrainingTask task, IProgress<TrainingProgress>? progress, int nextEpoch, int nextBatch, string name)
     {
         var path = Path.Combine(_options.OutputDirectory!, name);
-        var state = new CheckpointProgress(nextEpoch, nextBatch, Iteration, Scaler.GetState(), LastValidationLoss);
-        TrainingCheckpoint.Write(path, task.ModelKind, _model, task.ConfigJson, task.OptionsJson, state, Optimizer);
+        SaveCheckpoint(task, path, nextEpoch, nextBatch);
         progress?.Report(new TrainingProgress
         {
             Kind = TrainingEventKind.Checkpoint, Epoch = nextEpoch - (nextBatch == 0 ? 1 : 0), Iteration = Iteration,

@@ -83,8 +83,7 @@ public sealed class WaveGlowTrainer : IDisposable, ITrainingTask
 
     /// <summary>Writes a checkpoint of the current state to <paramref name="path"/> (atomically).</summary>
     public void SaveCheckpoint(string path) =>
-        TrainingCheckpoint.Write(path, ((ITrainingTask)this).ModelKind, Model, ((ITrainingTask)this).ConfigJson, ((ITrainingTask)this).OptionsJson,
-            new CheckpointProgress(_engine.NextEpoch, _engine.NextBatch, _engine.Iteration, _engine.Scaler.GetState(), _engine.LastValidationLoss), _engine.Optimizer);
+        _engine.SaveCheckpoint(this, path, _engine.NextEpoch, _engine.NextBatch);
 
     /// <summary>Continues a run from one of our training checkpoints (see <see cref="Tacotron2Trainer.Resume"/>).</summary>
     public static WaveGlowTrainer Resume(string checkpointPath, WaveGlowTrainingOptions? options = null)
