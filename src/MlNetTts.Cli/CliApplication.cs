@@ -38,6 +38,7 @@ public static class CliApplication
         root.Add(BenchCommand.Create(console));
         root.Add(PlotCommand.Create(console));
         root.Add(TrainCommand.Create(console));
+        root.Add(VoiceCommand.Create(console));
         root.SetAction(_ =>
         {
             console.Error.WriteLine("mlnet-tts: name a command.");

@@ -6,6 +6,9 @@ namespace MlNetTts.Cli.Commands;
 /// <summary>Small builders for options every verb declares the same way.</summary>
 internal static class CliOptions
 {
+    /// <summary>Whether the user typed <paramref name="option"/> (not just its default).</summary>
+    public static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };
+
     /// <summary>An option with a default value shown in help.</summary>
     public static Option<T> WithDefault<T>(string name, T defaultValue, string description, params string[] aliases) => new(name, aliases)
     {

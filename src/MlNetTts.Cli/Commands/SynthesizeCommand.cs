@@ -6,6 +6,7 @@ using MlNetTts.Cli.Console;
 using MlNetTts.Cli.Plots;
 using MlNetTts.Cli.Synthesis;
 using MlNetTts.Tacotron2;
+using MlNetTts.Voices;
 using MlNetTts.Text;
 using TorchSharp;
 
@@ -30,9 +31,10 @@ internal static class SynthesizeCommand
         var withIds = new Option<bool>("--with-ids") { Description = "Lines are 'id|text'; the WAV is named <id>.wav (default: <prefix><line number>.wav)." };
         var prefix = CliOptions.WithDefault("--prefix", "audio-", "File name prefix for numbered outputs.");
         var outputDir = CliOptions.WithDefault("--output-dir", ".", "Folder for the WAV (and PNG) files; created if missing.", "-o");
-        var tacotron2 = new Option<string?>("--tacotron2") { Description = "Tacotron 2 checkpoint (NVIDIA train.py or NGC .pt). Required unless --model." };
+        var tacotron2 = new Option<string?>("--tacotron2") { Description = "Tacotron 2 checkpoint (NVIDIA train.py or NGC .pt, or ours from 'train'). Without --tacotron2, --voice and --model: the bundled default voice." };
+        var voice = new Option<string?>("--voice") { Description = "A voice folder (voice.json + weights, see 'voice export'); default: the bundled voice." };
         var modelZip = new Option<string?>("--model") { Description = "An ML.NET model zip (mlContext.Model.Save) holding TextToMel (+ MelToAudio); scored on Id/Text rows. Without a waveform column its mel is vocoded by Griffin-Lim. Its own batch/precision/decoder settings apply." };
-        var vocoder = CliOptions.Choice("--vocoder", "waveglow", "Mel-to-audio model: waveglow (needs --waveglow) or griffin-lim (no model, rough sound).", "waveglow", "griffin-lim");
+        var vocoder = CliOptions.Choice("--vocoder", "auto", "Mel-to-audio model: waveglow (needs --waveglow), griffin-lim (no model, rough sound), or auto (waveglow when --waveglow is given, else griffin-lim).", "auto", "waveglow", "griffin-lim");
         var waveglow = new Option<string?>("--waveglow") { Description = "WaveGlow checkpoint (NVIDIA train.py or NGC .pt)." };
         var sigma = CliOptions.NonNegative("--sigma", 0.9, "WaveGlow noise scale (NVIDIA's --sigma-infer).");
         var denoiser = CliOptions.NonNegative("--denoiser-strength", 0.01, "WaveGlow bias removal strength; 0 turns the denoiser off.");
@@ -49,7 +51,7 @@ internal static class SynthesizeCommand
 
         var command = new Command("synthesize", "Speak text into 16-bit mono WAV files (22050 Hz), as NVIDIA's inference.py: from a text argument, a file of lines (--input-file) or lines on stdin. Each line becomes one file; long lines are split into sentences and joined. Prints the files written and the speed (RTF = seconds of audio per second of wall time; higher is faster).")
         {
-            text, inputFile, withIds, prefix, outputDir, tacotron2, modelZip, vocoder, waveglow, sigma, denoiser, griffinLimIters, melFMax,
+            text, inputFile, withIds, prefix, outputDir, tacotron2, voice, modelZip, vocoder, waveglow, sigma, denoiser, griffinLimIters, melFMax,
             maxSteps, batchSize, precision, maxLength, pause, seed, plot, json,
         };
         command.SetAction(result => CliApplication.Guard(console, command, () =>
@@ -60,21 +62,28 @@ internal static class SynthesizeCommand
             var generator = seedValue is { } g ? new torch.Generator((ulong)g) : null;
             if (result.GetValue(modelZip) is { } zip)
             {
-                if (result.GetValue(tacotron2) is not null || result.GetValue(waveglow) is not null)
-                    throw new UsageException("--model holds the whole chain: give either --model or --tacotron2/--waveglow, not both.");
+                if (result.GetValue(tacotron2) is not null || result.GetValue(waveglow) is not null || result.GetValue(voice) is not null)
+                    throw new UsageException("--model holds the whole chain: give either --model or --tacotron2/--voice/--waveglow, not both.");
                 using var zipped = new ModelZipSynthesizer(zip, result.GetValue(griffinLimIters), seedValue, generator);
                 return Run(console, zipped, lines, Path.GetFullPath(result.GetValue(outputDir)!), result.GetValue(plot), result.GetValue(json));
             }
-            string checkpoint = result.GetValue(tacotron2)
-                ?? throw new UsageException("--tacotron2 PATH is required (a Tacotron 2 checkpoint), or --model PATH.zip (an ML.NET model).");
+            if (result.GetValue(tacotron2) is not null && result.GetValue(voice) is not null)
+                throw new UsageException("give either --tacotron2 or --voice, not both.");
             if (result.GetValue(maxSteps) is < 1) throw new UsageException("--max-decoder-steps must be at least 1.");
             var p = ModelLoading.ParsePrecision(result.GetValue(precision)!);
-            var model = ModelLoading.Tacotron2(checkpoint, p);
+            Voice? speaker = result.GetValue(tacotron2) is null ? ModelLoading.LoadVoice(result.GetValue(voice)) : null;
+            string checkpoint = result.GetValue(tacotron2) ?? speaker!.WeightsPath;
+            var model = speaker is null ? ModelLoading.Tacotron2(checkpoint, p) : ModelLoading.Tacotron2(speaker, p);
+            string kind = result.GetValue(vocoder) is "auto" ? (result.GetValue(waveglow) is null ? "griffin-lim" : "waveglow") : result.GetValue(vocoder)!;
+            // A voice knows its mel settings and the Griffin-Lim iterations its figures were measured with; explicit options win.
+            int iterations = speaker is not null && !CliOptions.Given(result, griffinLimIters) ? speaker.Manifest.GriffinLimIterations : result.GetValue(griffinLimIters);
+            double fMax = speaker is not null && !CliOptions.Given(result, melFMax) ? speaker.Manifest.Mel.FMax : result.GetValue(melFMax);
+            int sentenceLength = speaker is not null && !CliOptions.Given(result, maxLength) ? speaker.Manifest.SentenceMaxLength : result.GetValue(maxLength);
             IVocoder voc;
             try
             {
-                voc = ModelLoading.Vocoder(result.GetValue(vocoder)!, result.GetValue(waveglow), allowRandom: false, model, checkpoint, p,
-                    result.GetValue(sigma), result.GetValue(denoiser), result.GetValue(griffinLimIters), result.GetValue(melFMax), generator);
+                voc = ModelLoading.Vocoder(kind, result.GetValue(waveglow), allowRandom: false, model, checkpoint, p,
+                    result.GetValue(sigma), result.GetValue(denoiser), iterations, fMax, generator);
             }
             catch
             {
@@ -86,7 +95,7 @@ internal static class SynthesizeCommand
                 BatchSize = result.GetValue(batchSize),
                 MaxDecoderSteps = result.GetValue(maxSteps),
                 Precision = p,
-                SentenceMaxLength = result.GetValue(maxLength),
+                SentenceMaxLength = sentenceLength,
                 SentencePauseFrames = PauseFrames(result.GetValue(pause)),
                 Seed = seedValue ?? new TextSynthesisOptions().Seed,
             };

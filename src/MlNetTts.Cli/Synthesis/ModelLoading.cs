@@ -2,6 +2,8 @@ using MlNetTts.Audio;
 using MlNetTts.Nn;
 using MlNetTts.Runtime;
 using MlNetTts.Tacotron2;
+using MlNetTts.Training;
+using MlNetTts.Voices;
 using MlNetTts.WaveGlow;
 using static TorchSharp.torch;
 
@@ -17,10 +19,28 @@ internal static class ModelLoading
     public static Tacotron2Model Tacotron2(string? checkpoint, Precision precision)
     {
         TorchRuntime.EnsureLoaded();
-        var model = checkpoint is null ? new Tacotron2Model(new Tacotron2Config()) : Tacotron2Model.FromCheckpoint(RequireFile(checkpoint, "--tacotron2"));
+        // Tacotron2Trainer.LoadModel reads NVIDIA's checkpoints and our training checkpoints alike.
+        var model = checkpoint is null ? new Tacotron2Model(new Tacotron2Config()) : Tacotron2Trainer.LoadModel(RequireFile(checkpoint, "--tacotron2"));
         model.eval();
         model.Precision = precision;
         return model;
+    }
+
+    /// <summary>A voice folder's Tacotron 2.</summary>
+    public static Tacotron2Model Tacotron2(Voice voice, Precision precision)
+    {
+        TorchRuntime.EnsureLoaded();
+        var model = voice.CreateTacotron2();
+        model.Precision = precision;
+        return model;
+    }
+
+    /// <summary>The voice folder given by --voice, or the bundled default voice.</summary>
+    public static Voice LoadVoice(string? directory)
+    {
+        if (directory is null) return MlNetTts.Voices.Voice.LoadDefault();
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"--voice {directory}: no such folder.");
+        return MlNetTts.Voices.Voice.Load(directory);
     }
 
     /// <summary>

@@ -52,7 +52,22 @@ internal static class SafeTensorsWriter
             ScalarType.Int32 => ("I32", MemoryMarshal.AsBytes(cpu.data<int>().ToArray().AsSpan()).ToArray()),
             ScalarType.Byte => ("U8", cpu.data<byte>().ToArray()),
             ScalarType.Bool => ("BOOL", cpu.data<bool>().ToArray().Select(b => b ? (byte)1 : (byte)0).ToArray()),
+            ScalarType.Float16 or ScalarType.BFloat16 => (cpu.dtype == ScalarType.Float16 ? "F16" : "BF16", HalfBytes(cpu)),
             _ => throw new NotSupportedException($"Tensor '{name}' has dtype {cpu.dtype}, which training checkpoints do not store."),
         };
+    }
+
+    // TorchSharp reads no 16-bit float arrays out: widen to float32 (exact), then take each value's 16-bit pattern
+    // (exact too: the values already are fp16/bf16).
+    private static byte[] HalfBytes(Tensor half)
+    {
+        using var wide = half.to_type(ScalarType.Float32);
+        var values = wide.data<float>().ToArray();
+        var bits = new ushort[values.Length];
+        for (int i = 0; i < values.Length; i++)
+            bits[i] = half.dtype == ScalarType.Float16
+                ? BitConverter.HalfToUInt16Bits((Half)values[i])
+                : (ushort)(BitConverter.SingleToInt32Bits(values[i]) >>> 16);
+        return MemoryMarshal.AsBytes(bits.AsSpan()).ToArray();
     }
 }

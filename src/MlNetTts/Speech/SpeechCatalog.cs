@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetTts.Speech;
 using MlNetTts.Tacotron2;
+using MlNetTts.Voices;
 using MlNetTts.WaveGlow;
 
 namespace MlNetTts;
@@ -31,6 +32,27 @@ public static class SpeechCatalog
     {
         ArgumentNullException.ThrowIfNull(model);
         return catalog.TextToMel(new TextToMelOptions { Model = model, OutputColumnName = outputColumnName, InputColumnName = inputColumnName, BatchSize = batchSize });
+    }
+
+    /// <summary>
+    /// TextToMel speaking with a voice folder (<see cref="Voice.LoadDefault"/> for the bundled one): its Tacotron 2, its
+    /// mel settings (so MelToAudio's Griffin-Lim inverts the right spectrogram) and its sentence length.
+    /// </summary>
+    public static TextToMelEstimator TextToMel(this TransformsCatalog catalog, Voice voice,
+        string outputColumnName = TextToMelOptions.DefaultOutputColumnName,
+        string inputColumnName = TextToMelOptions.DefaultInputColumnName,
+        int batchSize = TextToMelOptions.DefaultBatchSize)
+    {
+        ArgumentNullException.ThrowIfNull(voice);
+        return catalog.TextToMel(new TextToMelOptions
+        {
+            Model = voice.CreateTacotron2(),
+            MelSettings = voice.Manifest.Mel,
+            SentenceMaxLength = voice.Manifest.SentenceMaxLength,
+            OutputColumnName = outputColumnName,
+            InputColumnName = inputColumnName,
+            BatchSize = batchSize,
+        });
     }
 
     /// <summary>TextToMel with every option.</summary>

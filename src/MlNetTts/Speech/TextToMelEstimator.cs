@@ -43,7 +43,7 @@ public sealed class TextToMelEstimator : IEstimator<TextToMelTransformer>
         if (model is null)
         {
             if (!string.IsNullOrWhiteSpace(_options.CheckpointPath))
-                model = _options.Training is null ? Tacotron2Model.FromCheckpoint(_options.CheckpointPath) : Tacotron2Trainer.LoadModel(_options.CheckpointPath);
+                model = Tacotron2Trainer.LoadModel(_options.CheckpointPath); // NVIDIA's checkpoints and ours
             else if (_options.Training is not null)
             {
                 manual_seed(SpeechTraining.Seed(_env, _options.Training.Seed)); // a new model's initial weights follow the seed

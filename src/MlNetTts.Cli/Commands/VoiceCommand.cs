@@ -1,0 +1,63 @@
+using System.CommandLine;
+using MlNetTts.Audio;
+using MlNetTts.Cli.Console;
+using MlNetTts.Runtime;
+using MlNetTts.Voices;
+using TorchSharp;
+
+namespace MlNetTts.Cli.Commands;
+
+/// <summary><c>voice export</c>: turn a Tacotron 2 training checkpoint into a compact voice folder that <c>synthesize --voice</c> and the library load.</summary>
+internal static class VoiceCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var command = new Command("voice", "Work with voice folders (voice.json + Tacotron 2 weights): the form in which the bundled default voice ships.");
+        command.Add(Export(console));
+        command.SetAction(_ =>
+        {
+            console.Error.WriteLine("mlnet-tts voice: name a subcommand (export).");
+            console.Error.WriteLine();
+            CliApplication.WriteHelp(command, console.Error);
+            return ExitCodes.Usage;
+        });
+        return command;
+    }
+
+    private static Command Export(CliConsole console)
+    {
+        var checkpoint = new Argument<string>("checkpoint") { Description = "A Tacotron 2 checkpoint: ours from 'train tacotron2', or NVIDIA's." };
+        var output = new Option<string>("--output-dir", "-o") { Description = "The voice folder to write (created if missing).", Required = true };
+        var name = new Option<string>("--name") { Description = "Short name of the voice.", Required = true };
+        var description = CliOptions.WithDefault("--description", "", "One line on the voice (data, teacher).");
+        var dtype = CliOptions.Choice("--dtype", "fp16", "Storage type of the weights (fp16 halves the size; computation stays fp32 or mixed).", "fp16", "bf16", "fp32");
+        var sentenceLength = CliOptions.PositiveInt("--max-sentence-length", new VoiceManifest { Name = "", Tacotron2 = new() }.SentenceMaxLength,
+            "Longest piece (characters) the voice speaks at once; keep it near the longest training transcript.");
+        var iterations = CliOptions.PositiveInt("--griffin-lim-iters", GriffinLim.DefaultIterations, "Griffin-Lim iterations recorded as the voice's default.");
+        var fmax = CliOptions.NonNegative("--mel-fmax", MelSettings.Default.FMax, "Highest mel frequency (Hz) the model was trained with.");
+        var command = new Command("export", "Write a voice folder from a Tacotron 2 checkpoint: weights (fp16 by default) and voice.json, each written atomically.")
+        {
+            checkpoint, output, name, description, dtype, sentenceLength, iterations, fmax,
+        };
+        command.SetAction(result => CliApplication.Guard(console, command, () =>
+        {
+            string path = result.GetValue(checkpoint)!;
+            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such checkpoint.", path);
+            TorchRuntime.EnsureLoaded();
+            var manifest = new VoiceManifest
+            {
+                Name = result.GetValue(name)!,
+                Description = result.GetValue(description)!,
+                Tacotron2 = new(), // replaced by the checkpoint's architecture
+                Mel = MelSettings.Default with { FMax = result.GetValue(fmax) },
+                SentenceMaxLength = result.GetValue(sentenceLength),
+                GriffinLimIterations = result.GetValue(iterations),
+            };
+            var type = result.GetValue(dtype) switch { "bf16" => torch.ScalarType.BFloat16, "fp32" => torch.ScalarType.Float32, _ => torch.ScalarType.Float16 };
+            var voice = Voice.Export(path, result.GetValue(output)!, manifest, type);
+            console.Out.WriteLine($"{voice.Directory}: voice '{voice.Manifest.Name}', {new FileInfo(voice.WeightsPath).Length / 1e6:0.0} MB of weights");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using MlNetTts.Checkpoints;
+using MlNetTts.IO;
+using MlNetTts.Tacotron2;
+using MlNetTts.Training;
+using static TorchSharp.torch;
+
+namespace MlNetTts.Voices;
+
+/// <summary>
+/// A voice folder: <c>voice.json</c> (<see cref="VoiceManifest"/>) and the Tacotron 2 weights it names. The library
+/// ships one, trained here from a public-domain corpus (see <c>voices/default/MODEL_CARD.md</c> in the repository); it
+/// is copied next to every program that references MlNetTts.Core, under <see cref="DefaultDirectory"/>.
+/// </summary>
+public sealed class Voice
+{
+    /// <summary>The manifest's file name inside a voice folder.</summary>
+    public const string ManifestFileName = "voice.json";
+
+    private static readonly JsonSerializerOptions Json = new(TrainingJson.Options) { WriteIndented = true };
+
+    private Voice(string directory, VoiceManifest manifest)
+    {
+        Directory = directory;
+        Manifest = manifest;
+    }
+
+    /// <summary>Where the bundled default voice sits: <c>voices/default</c> next to the application.</summary>
+    public static string DefaultDirectory => Path.Combine(AppContext.BaseDirectory, "voices", "default");
+
+    /// <summary>The folder the voice was read from.</summary>
+    public string Directory { get; }
+
+    /// <summary>What the voice is and how to speak with it.</summary>
+    public VoiceManifest Manifest { get; }
+
+    /// <summary>The full path of the weights file.</summary>
+    public string WeightsPath => Path.Combine(Directory, Manifest.WeightsFile);
+
+    /// <summary>The bundled default voice (<see cref="DefaultDirectory"/>).</summary>
+    public static Voice LoadDefault()
+    {
+        if (!File.Exists(Path.Combine(DefaultDirectory, ManifestFileName)))
+            throw new FileNotFoundException(
+                $"The bundled default voice is missing: no {ManifestFileName} in {DefaultDirectory}. It is copied there by the build of any " +
+                "project that references MlNetTts.Core; run the program from its build output folder.", Path.Combine(DefaultDirectory, ManifestFileName));
+        return Load(DefaultDirectory);
+    }
+
+    /// <summary>Reads a voice folder's manifest and checks that its weights file exists (the weights load in <see cref="CreateTacotron2"/>).</summary>
+    public static Voice Load(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        var manifestPath = Path.Combine(directory, ManifestFileName);
+        if (!File.Exists(manifestPath))
+            throw new FileNotFoundException($"Voice folder {directory} has no {ManifestFileName}.", manifestPath);
+        VoiceManifest manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<VoiceManifest>(File.ReadAllText(manifestPath), Json)
+                ?? throw new InvalidDataException($"{manifestPath} is empty (expected a voice manifest).");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{manifestPath} is not a valid voice manifest: {e.Message}", e);
+        }
+        if (manifest.Format != VoiceManifest.CurrentFormat)
+            throw new InvalidDataException($"{manifestPath} has format '{manifest.Format}'; this library reads '{VoiceManifest.CurrentFormat}'.");
+        if (Path.IsPathRooted(manifest.WeightsFile) || manifest.WeightsFile.Contains("..", StringComparison.Ordinal))
+            throw new InvalidDataException($"{manifestPath}: WeightsFile '{manifest.WeightsFile}' must be a file name inside the voice folder.");
+        var voice = new Voice(Path.GetFullPath(directory), manifest);
+        if (!File.Exists(voice.WeightsPath))
+            throw new FileNotFoundException($"Voice '{manifest.Name}' in {directory}: weights file {manifest.WeightsFile} is missing.", voice.WeightsPath);
+        return voice;
+    }
+
+    /// <summary>A float32 Tacotron 2 in eval mode with the voice's weights (checked strictly by name and shape).</summary>
+    public Tacotron2Model CreateTacotron2()
+    {
+        var model = new Tacotron2Model(Manifest.Tacotron2);
+        try
+        {
+            using var scope = NewDisposeScope();
+            StateDictLoader.LoadInto(model, SafeTensorsFile.ReadAll(WeightsPath));
+            model.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Synthesis options with the voice's sentence length; the rest as given.</summary>
+    public TextSynthesisOptions SynthesisOptions(TextSynthesisOptions? options = null) =>
+        (options ?? new TextSynthesisOptions()) with { SentenceMaxLength = Manifest.SentenceMaxLength };
+
+    /// <summary>
+    /// Writes a voice folder from a Tacotron 2 training checkpoint (or any checkpoint <see cref="Tacotron2Trainer.LoadModel"/>
+    /// reads): the weights in <paramref name="weightType"/> (fp16 halves the size; the model computes in float32 or
+    /// mixed precision either way) and the manifest, each atomically. Architecture and mel settings come from the
+    /// checkpoint; <paramref name="manifest"/> supplies the rest.
+    /// </summary>
+    public static Voice Export(string checkpointPath, string directory, VoiceManifest manifest, ScalarType weightType = ScalarType.Float16)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(checkpointPath);
+        using var model = Tacotron2Trainer.LoadModel(checkpointPath);
+        return Export(model, directory, manifest, weightType);
+    }
+
+    /// <summary>Writes a voice folder from a Tacotron 2 in memory (see the checkpoint overload).</summary>
+    public static Voice Export(Tacotron2Model model, string directory, VoiceManifest manifest, ScalarType weightType = ScalarType.Float16)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (weightType is not (ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32))
+            throw new ArgumentException($"Voice weights are stored as Float16, BFloat16 or Float32, not {weightType}.", nameof(weightType));
+        System.IO.Directory.CreateDirectory(directory);
+        var written = manifest with { Format = VoiceManifest.CurrentFormat, Tacotron2 = model.Config };
+        using (var scope = NewDisposeScope())
+        {
+            var tensors = model.state_dict()
+                .Select(kv => (kv.Key, kv.Value.is_floating_point() ? kv.Value.detach().to_type(weightType) : kv.Value.detach()))
+                .ToList();
+            var metadata = new Dictionary<string, string> { ["format"] = VoiceManifest.CurrentFormat, ["voice"] = written.Name };
+            AtomicFile.Write(Path.Combine(directory, written.WeightsFile), stream => SafeTensorsWriter.Write(stream, tensors, metadata));
+        }
+        AtomicFile.WriteAllText(Path.Combine(directory, ManifestFileName), JsonSerializer.Serialize(written, Json));
+        return Load(directory);
+    }
+}

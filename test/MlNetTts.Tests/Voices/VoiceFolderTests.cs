@@ -1,0 +1,123 @@
+using MlNetTts.Tacotron2;
+using MlNetTts.Tests.Training;
+using MlNetTts.Voices;
+using static TorchSharp.torch;
+
+namespace MlNetTts.Tests.Voices;
+
+[TestClass]
+public sealed class VoiceFolderTests
+{
+    private string _dir = "";
+
+    [TestInitialize]
+    public void CreateFolder() => _dir = Directory.CreateTempSubdirectory("mlnettts-voice-").FullName;
+
+    [TestCleanup]
+    public void DeleteFolder() => Directory.Delete(_dir, recursive: true);
+
+    private static Tacotron2Model TinyModel()
+    {
+        manual_seed(7);
+        return new Tacotron2Model(SyntheticSpeech.TinyConfig);
+    }
+
+    private static VoiceManifest Manifest => new() { Name = "tiny", Description = "test voice", Tacotron2 = new(), SentenceMaxLength = 77, GriffinLimIterations = 12 };
+
+    [TestMethod]
+    public void ExportedVoiceLoadsTheSameWeightsRoundedToFloat16()
+    {
+        using var original = TinyModel();
+        Voice.Export(original, _dir, Manifest);
+
+        var voice = Voice.Load(_dir);
+        using var loaded = voice.CreateTacotron2();
+        Assert.AreEqual(original.Config, loaded.Config);
+        Assert.AreEqual(77, voice.Manifest.SentenceMaxLength);
+        Assert.AreEqual(12, voice.Manifest.GriffinLimIterations);
+        var expected = original.state_dict();
+        foreach (var (name, value) in loaded.state_dict())
+        {
+            using var rounded = expected[name].is_floating_point() ? expected[name].to_type(ScalarType.Float16).to_type(ScalarType.Float32) : expected[name].clone();
+            Assert.IsTrue(rounded.allclose(value, rtol: 0, atol: 0), $"parameter {name} differs from its fp16 rounding");
+            Assert.AreEqual(expected[name].dtype, value.dtype, $"parameter {name} should come back in the model's dtype");
+        }
+    }
+
+    [TestMethod]
+    public void Float16WeightsTakeHalfTheBytesOfFloat32()
+    {
+        using var model = TinyModel();
+        string half = Path.Combine(_dir, "half"), full = Path.Combine(_dir, "full");
+        long halfBytes = new FileInfo(Voice.Export(model, half, Manifest).WeightsPath).Length;
+        long fullBytes = new FileInfo(Voice.Export(model, full, Manifest, ScalarType.Float32).WeightsPath).Length;
+        Assert.IsLessThan(0.55 * fullBytes, (double)halfBytes);
+    }
+
+    [TestMethod]
+    public void AFolderWithoutAManifestIsRefusedByName()
+    {
+        var error = Assert.ThrowsExactly<FileNotFoundException>(() => Voice.Load(_dir));
+        Assert.Contains(Voice.ManifestFileName, error.Message);
+        Assert.Contains(_dir, error.Message);
+    }
+
+    [TestMethod]
+    public void AMissingWeightsFileIsNamed()
+    {
+        using var model = TinyModel();
+        var voice = Voice.Export(model, _dir, Manifest);
+        File.Delete(voice.WeightsPath);
+        var error = Assert.ThrowsExactly<FileNotFoundException>(() => Voice.Load(_dir));
+        Assert.Contains(voice.Manifest.WeightsFile, error.Message);
+    }
+
+    [TestMethod]
+    public void AManifestOfAnotherFormatIsRefused()
+    {
+        using var model = TinyModel();
+        Voice.Export(model, _dir, Manifest);
+        Rewrite(json => json.Replace(VoiceManifest.CurrentFormat, "SomeoneElse.Voice/9", StringComparison.Ordinal));
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => Voice.Load(_dir));
+        Assert.Contains("SomeoneElse.Voice/9", error.Message);
+    }
+
+    [TestMethod]
+    public void AWeightsFileOutsideTheFolderIsRefused()
+    {
+        using var model = TinyModel();
+        Voice.Export(model, _dir, Manifest);
+        Rewrite(json => json.Replace("\"tacotron2.safetensors\"", "\"../../etc/passwd\"", StringComparison.Ordinal));
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => Voice.Load(_dir));
+        Assert.Contains("../../etc/passwd", error.Message);
+    }
+
+    [TestMethod]
+    public void MalformedJsonIsAnInvalidDataErrorNamingTheFile()
+    {
+        File.WriteAllText(Path.Combine(_dir, Voice.ManifestFileName), "{ \"Name\": ");
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => Voice.Load(_dir));
+        Assert.Contains(Voice.ManifestFileName, error.Message);
+    }
+
+    [TestMethod]
+    public void WeightsOfAnotherArchitectureAreRefusedWhenTheModelIsBuilt()
+    {
+        using var model = TinyModel();
+        Voice.Export(model, _dir, Manifest);
+        Rewrite(json =>
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+            node["Tacotron2"]!["PrenetDim"] = SyntheticSpeech.TinyConfig.PrenetDim * 2;
+            return node.ToJsonString();
+        });
+        var voice = Voice.Load(_dir);
+        Assert.ThrowsExactly<MlNetTts.Checkpoints.StateDictMismatchException>(() => voice.CreateTacotron2());
+    }
+
+    private void Rewrite(Func<string, string> edit)
+    {
+        string path = Path.Combine(_dir, Voice.ManifestFileName);
+        File.WriteAllText(path, edit(File.ReadAllText(path)));
+    }
+}
