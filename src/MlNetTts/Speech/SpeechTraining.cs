@@ -8,7 +8,7 @@ using MlNetTts.Training;
 
 namespace MlNetTts.Speech;
 
-/// <summary>What the estimators' training Fit shares: the MLContext's seed, reading an IDataView into a dataset, progress to the log channel.</summary>
+/// <summary>What the estimators' training Fit shares: the MLContext's seed, reading an IDataView into a dataset, the cancelled-run exception (the MLContext channels: <see cref="TrainingChannels"/>).</summary>
 internal static class SpeechTraining
 {
     /// <summary>The MLContext's seed replaces the options' when the MLContext has one (ML.NET's convention: the context seeds every trainer).</summary>
@@ -72,9 +72,6 @@ internal static class SpeechTraining
         return dataset;
     }
 
-    /// <summary>Forwards to the caller's progress and logs epochs and checkpoints (Info) and steps (Trace) to the MLContext's log.</summary>
-    public static IProgress<TrainingProgress> Progress(IChannel channel, IProgress<TrainingProgress>? user) => new ChannelProgress(channel, user);
-
     /// <summary>A cancelled run gives no transformer: ML.NET's way is an OperationCanceledException.</summary>
     public static void ThrowIfCancelled(TrainingResult result, string what)
     {
@@ -90,28 +87,5 @@ internal static class SpeechTraining
         if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType } vector || vector.ItemType.RawType != typeof(float))
             throw new ArgumentOutOfRangeException(what, $"TextToMel training: column '{name}' of the {what} must hold a float vector (a mel in MelColumn's layout); it holds {column.Type}.");
         return column;
-    }
-
-    private sealed class ChannelProgress(IChannel channel, IProgress<TrainingProgress>? user) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value)
-        {
-            switch (value.Kind)
-            {
-                case TrainingEventKind.Step:
-                    channel.Trace("{0}", $"epoch {value.Epoch} iteration {value.Iteration}: loss {value.Loss:G5}, {value.ItemsPerSecond:F0} items/s, lr {value.LearningRate:G3}, loss scale {value.LossScale:G3}{(value.StepSkipped ? " (skipped: non-finite gradients)" : "")}");
-                    if (value.StepSkipped) channel.Warning("{0}", $"iteration {value.Iteration}: non-finite gradients, step skipped, loss scale now {value.LossScale:G3}");
-                    break;
-                case TrainingEventKind.EpochEnd:
-                    channel.Info("{0}", $"epoch {value.Epoch} done: train loss {value.Loss:G5}" +
-                        (value.ValidationLoss is double v ? $", validation loss {v:G5}" : "") +
-                        (value.AttentionDiagonality is double d ? $", attention diagonality {d:F3}" : "") + $", skipped steps {value.SkippedSteps}");
-                    break;
-                case TrainingEventKind.Checkpoint:
-                    channel.Info("{0}", $"checkpoint written: {value.CheckpointPath}");
-                    break;
-            }
-            user?.Report(value);
-        }
     }
 }

@@ -97,10 +97,10 @@ public sealed class TextToMelEstimator : IEstimator<TextToMelTransformer>
         var validation = _options.ValidationData is null ? null
             : SpeechTraining.ReadTextMel(_options.ValidationData, _options.InputColumnName, _options.TargetMelColumnName, channels, "validation data");
         model.to(SpeechEnvironment.Device(_env));
-        using var channel = _env.Start("TextToMel training");
-        channel.Info("{0}", $"Training Tacotron 2 on {train.Count} utterances ({train.TotalFrames} mel frames), {options.Epochs} epochs of batch {options.BatchSize}, {options.Precision}, seed {options.Seed}.");
+        using var session = new TrainingChannels(_env, "TextToMel training", options.Epochs, _options.TrainingProgress, _options.TrainingCancellation);
+        session.Log.Info("{0}", $"Training Tacotron 2 on {train.Count} utterances ({train.TotalFrames} mel frames), {options.Epochs} epochs of batch {options.BatchSize}, {options.Precision}, seed {options.Seed}.");
         using var trainer = new Tacotron2Trainer(model, options);
-        var result = trainer.Fit(train, validation, SpeechTraining.Progress(channel, _options.TrainingProgress), _options.TrainingCancellation);
+        var result = trainer.Fit(train, validation, session.Progress, session.Cancellation);
         SpeechTraining.ThrowIfCancelled(result, "Tacotron 2");
         return AudioAnnotations.GetMelSettings(input.Schema[_options.TargetMelColumnName]);
     }

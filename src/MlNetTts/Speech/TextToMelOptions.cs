@@ -103,10 +103,10 @@ public sealed class TextToMelOptions
     /// <summary>Training: optional validation data (same columns); its loss and attention diagonality are computed every epoch.</summary>
     public IDataView? ValidationData { get; set; }
 
-    /// <summary>Training: receives every step, epoch end and checkpoint (also logged to the MLContext's log channel).</summary>
+    /// <summary>Training: receives every step, epoch end and checkpoint (also logged to the MLContext's log channel and reported on its progress channel).</summary>
     public IProgress<TrainingProgress>? TrainingProgress { get; set; }
 
-    /// <summary>Training: stops between steps (Fit then throws <see cref="OperationCanceledException"/>; a checkpoint is written when the options ask for one).</summary>
+    /// <summary>Training: stops between steps, as <c>MLContext.CancelExecution()</c> does (Fit then throws <see cref="OperationCanceledException"/>; a checkpoint is written when the options ask for one).</summary>
     public CancellationToken TrainingCancellation { get; set; }
 
     /// <summary>The mel settings the model was trained with (annotations of the mel column); null: the reference defaults with the model's mel channels.</summary>
