@@ -100,6 +100,14 @@ public sealed class TextToMelOptions
     /// </summary>
     public string TargetMelColumnName { get; set; } = DefaultTargetMelColumnName;
 
+    /// <summary>
+    /// Training from audio instead of mels: a waveform column (float vector, as LoadAudio writes it; its SampleRate
+    /// annotation, when present, must match). Each row's mel is extracted once, exactly as ExtractMel does, with
+    /// <see cref="MelSettings"/> (null: the reference's with the model's mel channels), and kept in float16;
+    /// <see cref="TargetMelColumnName"/> is then not read. Null (the default): train on <see cref="TargetMelColumnName"/>.
+    /// </summary>
+    public string? TrainingAudioColumnName { get; set; }
+
     /// <summary>Training: optional validation data (same columns); its loss and attention diagonality are computed every epoch.</summary>
     public IDataView? ValidationData { get; set; }
 
