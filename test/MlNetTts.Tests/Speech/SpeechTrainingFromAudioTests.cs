@@ -104,4 +104,25 @@ public sealed class SpeechTrainingFromAudioTests
         var tooShort = Assert.ThrowsExactly<ArgumentException>(() => ml.Transforms.TextToMel(Options()).Fit(ml.Data.LoadFromEnumerable(rows)));
         StringAssert.Contains(tooShort.Message, "row 1");
     }
+
+    [TestMethod]
+    public void TrainingDataReadFromAnIDataViewIsHeldAsFloat16MelsAndPcm16Audio()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Rows(3, seed: 3);
+        var data = ml.Data.LoadFromEnumerable(rows);
+
+        var fromAudio = SpeechTraining.ReadTextAudio(data, "Text", "Audio", Mel, "training data");
+        Assert.AreEqual(MlNetTts.Data.MelStorage.Float16, fromAudio.Storage);
+        Assert.AreEqual(fromAudio.TotalFrames * Mel.MelChannels * 2, fromAudio.MelBytes, "2 bytes a mel value");
+
+        var melData = ml.Transforms.ExtractMel("Mel", "Audio", Mel).Fit(data).Transform(data);
+        var fromMel = SpeechTraining.ReadTextMel(melData, "Text", "Mel", Mel.MelChannels, "training data");
+        Assert.AreEqual(MlNetTts.Data.MelStorage.Float16, fromMel.Storage);
+        Assert.AreEqual(fromAudio.TotalFrames, fromMel.TotalFrames);
+
+        var audio = SpeechTraining.ReadAudio(data, "Audio", Mel.SampleRate, "training data");
+        Assert.IsTrue(audio.Pcm16, "waveforms as 16-bit PCM");
+        Assert.AreEqual(rows.Sum(r => (long)r.Audio.Length), audio.TotalSamples);
+    }
 }
