@@ -87,11 +87,11 @@ public sealed class MelToAudioEstimator : IEstimator<MelToAudioTransformer>
         try
         {
             model.to(SpeechEnvironment.Device(_env));
-            using (var channel = _env.Start("MelToAudio training"))
+            using (var session = new TrainingChannels(_env, "MelToAudio training", options.Epochs, _options.TrainingProgress, _options.TrainingCancellation))
             {
-                channel.Info("{0}", $"Training WaveGlow on {train.Count} utterances ({train.TotalSamples} samples), {options.Epochs} epochs of batch {options.BatchSize} x {options.SegmentLength} samples, {options.Precision}, seed {options.Seed}.");
+                session.Log.Info("{0}", $"Training WaveGlow on {train.Count} utterances ({train.TotalSamples} samples), {options.Epochs} epochs of batch {options.BatchSize} x {options.SegmentLength} samples, {options.Precision}, seed {options.Seed}.");
                 using var trainer = new WaveGlowTrainer(model, options);
-                var result = trainer.Fit(train, validation, SpeechTraining.Progress(channel, _options.TrainingProgress), _options.TrainingCancellation);
+                var result = trainer.Fit(train, validation, session.Progress, session.Cancellation);
                 SpeechTraining.ThrowIfCancelled(result, "WaveGlow");
             }
             return new MelToAudioTransformer(_env, _options.OutputColumnName, _options.InputColumnName, MelVocoder.WaveGlow, model,

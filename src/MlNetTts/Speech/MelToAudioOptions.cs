@@ -66,10 +66,10 @@ public sealed class MelToAudioOptions
     /// <summary>Training: optional validation data (same audio column); its loss is computed every epoch.</summary>
     public IDataView? ValidationData { get; set; }
 
-    /// <summary>Training: receives every step, epoch end and checkpoint (also logged to the MLContext's log channel).</summary>
+    /// <summary>Training: receives every step, epoch end and checkpoint (also logged to the MLContext's log channel and reported on its progress channel).</summary>
     public IProgress<TrainingProgress>? TrainingProgress { get; set; }
 
-    /// <summary>Training: stops between steps (Fit then throws <see cref="OperationCanceledException"/>).</summary>
+    /// <summary>Training: stops between steps, as <c>MLContext.CancelExecution()</c> does (Fit then throws <see cref="OperationCanceledException"/>).</summary>
     public CancellationToken TrainingCancellation { get; set; }
 
     /// <summary>Mel settings for a mel column without annotations (default: the reference's); a column's annotations win.</summary>

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MlNetTts.Audio;
+using MlNetTts.Data;
 using MlNetTts.Tacotron2;
 using MlNetTts.Training;
 using TorchSharp;
@@ -12,7 +13,8 @@ namespace MlNetTts.Speech;
 /// <summary>
 /// Estimator of <see cref="TextToMelTransformer"/>. With a pretrained model (<see cref="TextToMelOptions.Model"/> or
 /// <see cref="TextToMelOptions.CheckpointPath"/>) Fit only checks the schema and loads the checkpoint. With
-/// <see cref="TextToMelOptions.Training"/> Fit trains Tacotron 2 on the input (text and target mel columns) with
+/// <see cref="TextToMelOptions.Training"/> Fit trains Tacotron 2 on the input (text and target mel columns, or text and
+/// audio columns whose mels are extracted once) with
 /// <see cref="Tacotron2Trainer"/>, starting from the given model or checkpoint (warm start) or a new model of
 /// <see cref="TextToMelOptions.Config"/>, and returns the transformer over the trained model.
 /// </summary>
@@ -93,16 +95,22 @@ public sealed class TextToMelEstimator : IEstimator<TextToMelTransformer>
     {
         var options = _options.Training! with { Seed = SpeechTraining.Seed(_env, _options.Training!.Seed) };
         int channels = model.Config.MelChannels;
-        var train = SpeechTraining.ReadTextMel(input, _options.InputColumnName, _options.TargetMelColumnName, channels, "training data");
-        var validation = _options.ValidationData is null ? null
-            : SpeechTraining.ReadTextMel(_options.ValidationData, _options.InputColumnName, _options.TargetMelColumnName, channels, "validation data");
+        // From an audio column: mels extracted once, with the options' settings (the reference's with the model's channels by default).
+        var fromAudio = _options.TrainingAudioColumnName is null ? null : _options.MelSettings ?? MelSettings.Default with { MelChannels = channels };
+        if (fromAudio is not null && fromAudio.MelChannels != channels)
+            throw new ArgumentException($"TextToMel training: TextToMelOptions.MelSettings makes {fromAudio.MelChannels}-channel mels; the model makes {channels}.", nameof(input));
+        TextMelDataset Read(IDataView data, string what) => fromAudio is null
+            ? SpeechTraining.ReadTextMel(data, _options.InputColumnName, _options.TargetMelColumnName, channels, what)
+            : SpeechTraining.ReadTextAudio(data, _options.InputColumnName, _options.TrainingAudioColumnName!, fromAudio, what);
+        var train = Read(input, "training data");
+        var validation = _options.ValidationData is null ? null : Read(_options.ValidationData, "validation data");
         model.to(SpeechEnvironment.Device(_env));
-        using var channel = _env.Start("TextToMel training");
-        channel.Info("{0}", $"Training Tacotron 2 on {train.Count} utterances ({train.TotalFrames} mel frames), {options.Epochs} epochs of batch {options.BatchSize}, {options.Precision}, seed {options.Seed}.");
+        using var session = new TrainingChannels(_env, "TextToMel training", options.Epochs, _options.TrainingProgress, _options.TrainingCancellation);
+        session.Log.Info("{0}", $"Training Tacotron 2 on {train.Count} utterances ({train.TotalFrames} mel frames), {options.Epochs} epochs of batch {options.BatchSize}, {options.Precision}, seed {options.Seed}.");
         using var trainer = new Tacotron2Trainer(model, options);
-        var result = trainer.Fit(train, validation, SpeechTraining.Progress(channel, _options.TrainingProgress), _options.TrainingCancellation);
+        var result = trainer.Fit(train, validation, session.Progress, session.Cancellation);
         SpeechTraining.ThrowIfCancelled(result, "Tacotron 2");
-        return AudioAnnotations.GetMelSettings(input.Schema[_options.TargetMelColumnName]);
+        return fromAudio ?? AudioAnnotations.GetMelSettings(input.Schema[_options.TargetMelColumnName]);
     }
 
     private TextToMelSettings Settings(int melChannels, MelSettings? trainedMel)

@@ -100,13 +100,21 @@ public sealed class TextToMelOptions
     /// </summary>
     public string TargetMelColumnName { get; set; } = DefaultTargetMelColumnName;
 
+    /// <summary>
+    /// Training from audio instead of mels: a waveform column (float vector, as LoadAudio writes it; its SampleRate
+    /// annotation, when present, must match). Each row's mel is extracted once, exactly as ExtractMel does, with
+    /// <see cref="MelSettings"/> (null: the reference's with the model's mel channels), and kept in float16;
+    /// <see cref="TargetMelColumnName"/> is then not read. Null (the default): train on <see cref="TargetMelColumnName"/>.
+    /// </summary>
+    public string? TrainingAudioColumnName { get; set; }
+
     /// <summary>Training: optional validation data (same columns); its loss and attention diagonality are computed every epoch.</summary>
     public IDataView? ValidationData { get; set; }
 
-    /// <summary>Training: receives every step, epoch end and checkpoint (also logged to the MLContext's log channel).</summary>
+    /// <summary>Training: receives every step, epoch end and checkpoint (also logged to the MLContext's log channel and reported on its progress channel).</summary>
     public IProgress<TrainingProgress>? TrainingProgress { get; set; }
 
-    /// <summary>Training: stops between steps (Fit then throws <see cref="OperationCanceledException"/>; a checkpoint is written when the options ask for one).</summary>
+    /// <summary>Training: stops between steps, as <c>MLContext.CancelExecution()</c> does (Fit then throws <see cref="OperationCanceledException"/>; a checkpoint is written when the options ask for one).</summary>
     public CancellationToken TrainingCancellation { get; set; }
 
     /// <summary>The mel settings the model was trained with (annotations of the mel column); null: the reference defaults with the model's mel channels.</summary>

@@ -37,7 +37,7 @@ public sealed class SpeechTrainingTests
     public void RestoreThreads() => set_num_threads(_threads);
 
     /// <summary>The tiny Tacotron 2 of the trainer tests, with the full symbol set (the texts go through the real text encoder).</summary>
-    private static Tacotron2Config TinyTacotron2 => SyntheticSpeech.TinyConfig with { SymbolCount = new Tacotron2Config().SymbolCount };
+    internal static Tacotron2Config TinyTacotron2 => SyntheticSpeech.TinyConfig with { SymbolCount = new Tacotron2Config().SymbolCount };
 
     public sealed class TextMelRow
     {
@@ -48,7 +48,7 @@ public sealed class SpeechTrainingTests
     }
 
     /// <summary>Texts from a few words, each symbol held 2 frames lighting its own band of channels (a known diagonal alignment).</summary>
-    private static TextMelRow[] TextMelRows(int count, int seed)
+    internal static TextMelRow[] TextMelRows(int count, int seed)
     {
         string[] words = ["cat", "dog", "sun", "hat", "red", "big", "top", "mud"];
         var random = new Random(seed);
