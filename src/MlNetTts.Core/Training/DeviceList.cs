@@ -37,8 +37,8 @@ internal static class DeviceList
         if (spec is null)
         {
             if (modelDevice.type != DeviceType.CUDA) return [modelDevice];
-            int count = (int)cuda.device_count();
-            return [modelDevice, .. Enumerable.Range(0, count).Where(i => i != modelDevice.index).Select(i => new Device(DeviceType.CUDA, i))];
+            int count = (int)cuda.device_count(), own = Math.Max(modelDevice.index, 0); // "cuda" without an index is cuda:0
+            return [modelDevice, .. Enumerable.Range(0, count).Where(i => i != own).Select(i => new Device(DeviceType.CUDA, i))];
         }
         var devices = Parse(spec);
         if (!SameDevice(devices[0], modelDevice))

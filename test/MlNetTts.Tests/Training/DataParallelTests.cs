@@ -239,6 +239,39 @@ public sealed class DataParallelTests
     }
 
     [TestMethod]
+    public void ANonFiniteLossOnOneReplicaSkipsTheStepOnAllOfThem()
+    {
+        var data = SyntheticSpeech.Create(8, seed: 7);
+        using var model = DeterministicModel();
+        using var trainer = new Tacotron2Trainer(model, TacotronOptions(4, "cpu,cpu", Precision.Float32, concurrent: false));
+        const long poisonAt = 2;
+        Dictionary<string, Tensor>? beforePoisonedStep = null, afterPoisonedStep = null;
+        double drift = 0;
+        trainer.Engine.BeforeReplicaForward = (r, m) =>
+        {
+            long step = trainer.Iteration;
+            if (r == 0 && step == poisonAt) beforePoisonedStep = State(m);
+            if (r == 0 && step == poisonAt + 1) afterPoisonedStep = State(m);
+            if (r != 1) return;
+            if (step > poisonAt) drift = Math.Max(drift, SyntheticSpeech.MaxDifference(SyntheticSpeech.Snapshot(model), SyntheticSpeech.Snapshot(m)));
+            if (step == poisonAt)
+                using (no_grad())
+                    m.parameters().First().fill_(float.NaN); // only replica 1's copy
+        };
+        var skipped = new List<bool>();
+        var result = trainer.Fit(data, progress: new SyncProgress(p => { if (p.Kind == TrainingEventKind.Step) skipped.Add(p.StepSkipped); }));
+
+        Assert.AreEqual(1, result.SkippedSteps);
+        CollectionAssert.AreEqual(new[] { false, false, true, false }, skipped);
+        Assert.IsNotNull(beforePoisonedStep);
+        Assert.IsNotNull(afterPoisonedStep);
+        // Replica 0 computed a finite loss, yet neither its weights nor its BatchNorm statistics moved.
+        Assert.AreEqual(0.0, SyntheticSpeech.MaxDifference(beforePoisonedStep, afterPoisonedStep));
+        Assert.AreEqual(0.0, drift, "replica 1 kept its poisoned weights");
+        Assert.IsTrue(double.IsFinite(result.LastEpochLoss));
+    }
+
+    [TestMethod]
     public void DevicesAreParsedAndCheckedAgainstTheModelAndTheBatch()
     {
         Assert.HasCount(3, DeviceList.Parse("cpu, cpu,CPU"));
