@@ -19,6 +19,7 @@ internal sealed class ReplicaGroup : IDisposable
     private readonly Device[] _devices;
     private readonly Parameter[][] _parameters; // [replica][parameter], aligned by name
     private readonly Tensor[][] _buffers;       // [replica][buffer], aligned by name
+    private readonly string[] _names;         // parameter names, in _parameters' order
     private readonly bool _concurrent;
 
     public ReplicaGroup(nn.Module primary, IReadOnlyList<Device> devices, Func<Device, nn.Module> createReplica, bool concurrent)
@@ -66,8 +67,6 @@ internal sealed class ReplicaGroup : IDisposable
         }
         Broadcast();
     }
-
-    private readonly string[] _names;
 
     public int Count => _replicas.Length;
 

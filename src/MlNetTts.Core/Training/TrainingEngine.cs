@@ -9,7 +9,8 @@ namespace MlNetTts.Training;
 /// The reference <c>train.py</c> loop shared by both trainers: per epoch the annealed learning rate, per step
 /// zero_grad -> forward -> loss -> (scaled) backward -> unscale and finiteness check -> clip by global norm ->
 /// Adam step, a non-finite step skipped and reported instead of reaching the weights or BatchNorm statistics; validation and
-/// checkpoints per epoch; cancellation between steps. One dispose scope per step keeps memory flat.
+/// checkpoints per epoch; cancellation between steps. One dispose scope per step keeps memory flat. With several
+/// <see cref="TrainingOptions.Devices"/> the forward/backward runs on data-parallel replicas (<see cref="ReplicaGroup"/>).
 /// </summary>
 internal sealed class TrainingEngine : IDisposable
 {
