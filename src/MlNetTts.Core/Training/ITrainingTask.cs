@@ -11,8 +11,14 @@ internal interface ITrainingTask
     /// <summary>The batches of training epoch <paramref name="epoch"/>.</summary>
     int[][] PlanEpoch(int epoch);
 
-    /// <summary>Loads a batch and runs the forward pass and loss (inside the step's dispose scope, with grad).</summary>
-    StepLoss Forward(int[] items, int epoch);
+    /// <summary>
+    /// Loads a batch and runs the forward pass and loss of <paramref name="share"/>'s rows on its replica and device
+    /// (inside the caller's dispose scope, with grad; with several replicas, concurrently on their own threads).
+    /// </summary>
+    StepLoss Forward(int[] items, int epoch, BatchShare share);
+
+    /// <summary>A fresh model like the trained one (same config and settings) on <paramref name="device"/>: a data-parallel replica.</summary>
+    nn.Module CreateReplica(Device device);
 
     /// <summary>Mean validation loss and diagonality (null when there is no validation set); may log images.</summary>
     (double Loss, double? Diagonality)? Validate(int epoch, TensorBoardWriter? board, long iteration);

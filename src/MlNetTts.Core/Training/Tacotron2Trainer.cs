@@ -2,6 +2,7 @@ using System.Text.Json;
 using MlNetTts.Checkpoints;
 using MlNetTts.Data;
 using MlNetTts.Tacotron2;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -42,6 +43,8 @@ public sealed class Tacotron2Trainer : IDisposable, ITrainingTask
 
     /// <summary>The loss scaler (its scale and skipped steps).</summary>
     public DynamicLossScaler LossScaler => _engine.Scaler;
+
+    internal TrainingEngine Engine => _engine;
 
     internal Action<long, IReadOnlyList<Parameter>>? AfterBackward
     {
@@ -152,10 +155,17 @@ public sealed class Tacotron2Trainer : IDisposable, ITrainingTask
         return BatchPlanner.Training(lengths, Options.BatchSize, Options.Seed, epoch, Options.BucketBatches, dropLast: true);
     }
 
-    StepLoss ITrainingTask.Forward(int[] items, int epoch)
+    StepLoss ITrainingTask.Forward(int[] items, int epoch, BatchShare share)
     {
-        var (loss, _, _) = Loss(_train!, items);
+        var (loss, _, _) = Loss(_train!, items, share);
         return loss;
+    }
+
+    nn.Module ITrainingTask.CreateReplica(Device device)
+    {
+        var replica = new Tacotron2Model(Model.Config) { Precision = Model.Precision, PrenetDropout = Model.PrenetDropout };
+        if (device.type != DeviceType.CPU) replica.to(device);
+        return replica;
     }
 
     (double Loss, double? Diagonality)? ITrainingTask.Validate(int epoch, TensorBoardWriter? board, long iteration)
@@ -176,13 +186,20 @@ public sealed class Tacotron2Trainer : IDisposable, ITrainingTask
         return (lossSum / batches, diagonalSum / batches);
     }
 
-    /// <summary>Collate, forward and loss of one batch; tensors belong to the caller's dispose scope.</summary>
-    private (StepLoss Loss, TextMelBatch Batch, Tensor Alignments) Loss(TextMelDataset data, IReadOnlyList<int> items)
+    /// <summary>
+    /// Collate, forward and loss of one batch (on <paramref name="share"/>'s replica: its rows of the whole collated
+    /// batch, so every share keeps the whole batch's padding and the shares' weighted losses add up to the batch's);
+    /// tensors belong to the caller's dispose scope.
+    /// </summary>
+    private (StepLoss Loss, TextMelBatch Batch, Tensor Alignments) Loss(TextMelDataset data, IReadOnlyList<int> items, BatchShare? share = null)
     {
         int r = Model.Config.FramesPerStep;
+        var model = (Tacotron2Model?)share?.Model ?? Model;
+        var device = share?.Device ?? _engine.Device;
         var cpuBatch = TextMelCollate.Collate(data, items, r);
-        var batch = _engine.Device.type == TorchSharp.DeviceType.CPU ? cpuBatch : cpuBatch.To(_engine.Device);
-        var output = Model.Forward(batch.TextPadded, batch.InputLengths, batch.MelPadded, batch.OutputLengths);
+        if (share is { IsWholeBatch: false }) cpuBatch = Rows(cpuBatch, share.Start, share.Length);
+        var batch = device.type == TorchSharp.DeviceType.CPU ? cpuBatch : cpuBatch.To(device);
+        var output = model.Forward(batch.TextPadded, batch.InputLengths, batch.MelPadded, batch.OutputLengths);
         var terms = Tacotron2Loss.Compute(output, batch.MelPadded, batch.GatePadded);
         var total = terms.Total;
         var components = new List<(string, Tensor)> { ("mel", terms.MelLoss), ("postnet", terms.PostnetLoss), ("gate", terms.GateLoss) };
@@ -193,6 +210,14 @@ public sealed class Tacotron2Trainer : IDisposable, ITrainingTask
             components.Add(("guided_attention", guided));
         }
         return (new StepLoss(total, components, batch.TotalFrames), batch, output.Alignments);
+    }
+
+    private static TextMelBatch Rows(TextMelBatch batch, int start, int length)
+    {
+        var outputLengths = batch.OutputLengths.narrow(0, start, length);
+        return new TextMelBatch(batch.TextPadded.narrow(0, start, length), batch.InputLengths.narrow(0, start, length),
+            batch.MelPadded.narrow(0, start, length), batch.GatePadded.narrow(0, start, length), outputLengths,
+            batch.Items.Skip(start).Take(length).ToArray(), outputLengths.sum().item<long>());
     }
 
     private static void LogAlignment(TensorBoardWriter board, Tensor alignments, TextMelBatch batch, int epoch)

@@ -9,7 +9,8 @@ namespace MlNetTts.Training;
 /// The reference <c>train.py</c> loop shared by both trainers: per epoch the annealed learning rate, per step
 /// zero_grad -> forward -> loss -> (scaled) backward -> unscale and finiteness check -> clip by global norm ->
 /// Adam step, a non-finite step skipped and reported instead of reaching the weights or BatchNorm statistics; validation and
-/// checkpoints per epoch; cancellation between steps. One dispose scope per step keeps memory flat.
+/// checkpoints per epoch; cancellation between steps. One dispose scope per step keeps memory flat. With several
+/// <see cref="TrainingOptions.Devices"/> the forward/backward runs on data-parallel replicas (<see cref="ReplicaGroup"/>).
 /// </summary>
 internal sealed class TrainingEngine : IDisposable
 {
@@ -25,12 +26,22 @@ internal sealed class TrainingEngine : IDisposable
         _parameters = model.parameters().Where(p => p.requires_grad).ToList();
         if (_parameters.Count == 0) throw new ArgumentException("The model has no trainable parameters.", nameof(model));
         Device = _parameters[0].device;
+        Devices = DeviceList.Resolve(options.Devices, Device);
         Optimizer = new Adam(_parameters, options.LearningRate, options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay);
         Scaler = new DynamicLossScaler(options.LossScaler ?? DefaultScaler(options.Precision, Device));
         _schedule = new AnnealingSchedule(options.LearningRate, options.AnnealSteps, options.AnnealFactor);
     }
 
     public Device Device { get; }
+
+    /// <summary>The data-parallel replicas' devices; replica 0 (the model itself) is on <see cref="Device"/>.</summary>
+    public IReadOnlyList<Device> Devices { get; }
+
+    /// <summary>The replicas of the running Fit (null outside Fit).</summary>
+    private ReplicaGroup? _replicas;
+
+    /// <summary>Test hook: runs on each replica's thread before its forward pass (e.g. to throw, or to switch dropout off).</summary>
+    internal Action<int, nn.Module>? BeforeReplicaForward { get; set; }
 
     public Adam Optimizer { get; }
 
@@ -60,6 +71,8 @@ internal sealed class TrainingEngine : IDisposable
             manual_seed(_options.Seed);
             Resumed = true; // a second Fit call continues; it must not reseed
         }
+        using var replicas = _replicas = new ReplicaGroup(_model, Devices, task.CreateReplica, _options.ConcurrentReplicas ?? Devices.Any(d => d.type != TorchSharp.DeviceType.CPU));
+        replicas.BeforeForward = BeforeReplicaForward;
         using var board = _options.OutputDirectory is not null && _options.TensorBoard
             ? new TensorBoardWriter(Path.Combine(_options.OutputDirectory, "tensorboard")) : null;
         string? lastCheckpoint = null;
@@ -192,16 +205,25 @@ internal sealed class TrainingEngine : IDisposable
         Optimizer.zero_grad();
         // The forward pass moves BatchNorm's running statistics; a skipped step must not reach the model at all
         // (the reference keeps them, and one non-finite batch then poisons every later evaluation), so keep a copy.
-        var buffers = _model.buffers().ToList();
-        var savedBuffers = buffers.Select(b => b.detach().clone()).ToList();
-        var loss = task.Forward(items, epoch);
-        double lossValue = loss.Total.item<float>();
-        var components = loss.Components.ToDictionary(c => c.Name, c => (double)c.Value.item<float>());
-        bool finite = double.IsFinite(lossValue);
+        var replicas = _replicas!;
+        var savedBuffers = replicas.SaveBuffers();
+        ReplicaPass pass;
+        try
+        {
+            pass = replicas.ForwardBackward(task, items, epoch, Scaler, Iteration);
+        }
+        catch
+        {
+            replicas.RestoreBuffers(savedBuffers);
+            replicas.Broadcast();
+            throw;
+        }
+        double lossValue = pass.Loss;
+        var components = pass.Components;
+        bool finite = pass.Finite;
         double? norm = null;
         if (finite)
         {
-            Scaler.ScaleLoss(loss.Total).backward();
             AfterBackward?.Invoke(Iteration, _parameters);
             finite = Scaler.UnscaleGradients(_parameters);
         }
@@ -212,12 +234,12 @@ internal sealed class TrainingEngine : IDisposable
         }
         else
         {
-            using var noGrad = no_grad();
-            for (int i = 0; i < buffers.Count; i++) buffers[i].copy_(savedBuffers[i]);
+            replicas.RestoreBuffers(savedBuffers);
         }
+        replicas.Broadcast();
         var update = Scaler.Update(finite); // throws LossScaleCollapsedException after too many overflows in a row
         watch.Stop();
-        return new StepOutcome(lossValue, components, update.Skipped, norm, loss.Items / Math.Max(watch.Elapsed.TotalSeconds, 1e-9));
+        return new StepOutcome(lossValue, components, update.Skipped, norm, pass.Items / Math.Max(watch.Elapsed.TotalSeconds, 1e-9));
     }
 
     /// <summary>PyTorch 1.x <c>clip_grad_norm_</c>: total = ||(||g_i||_2)_i||_2, scale by max/(total + 1e-6) when below 1. Returns the total.</summary>

@@ -68,6 +68,21 @@ public abstract record TrainingOptions
     /// </summary>
     public int BucketBatches { get; init; } = 32;
 
+    /// <summary>
+    /// Data parallelism inside this process: the devices of the model replicas, comma-separated ("cuda:0,cuda:1",
+    /// "cpu,cpu"); the first must be the model's own device. Each batch is split into contiguous shares, one per replica,
+    /// the gradients summed into the model's, one optimizer step, weights copied back (see docs/data-parallel.md).
+    /// Null: every visible GPU when the model is on a GPU, otherwise the model's device alone (no data parallelism).
+    /// </summary>
+    public string? Devices { get; init; }
+
+    /// <summary>
+    /// Run the replicas' forward/backward passes on concurrent threads; null chooses: concurrent when any replica is on
+    /// a GPU, one after another when all are on the CPU (libtorch's CPU kernels already use every core, so CPU replicas
+    /// only compete for them; see docs/data-parallel.md for the measurement).
+    /// </summary>
+    public bool? ConcurrentReplicas { get; init; }
+
     /// <summary>Throws naming the first invalid setting.</summary>
     public virtual void Validate()
     {
@@ -88,6 +103,11 @@ public abstract record TrainingOptions
         Require(EpochsPerCheckpoint > 0, nameof(EpochsPerCheckpoint), EpochsPerCheckpoint, "must be positive");
         Require(BucketBatches >= 0, nameof(BucketBatches), BucketBatches, "must be >= 0");
         Require(Enum.IsDefined(Precision), nameof(Precision), Precision, "unknown precision");
+        if (Devices is not null)
+        {
+            int replicas = DeviceList.Parse(Devices).Count;
+            Require(BatchSize >= replicas, nameof(BatchSize), BatchSize, $"must be at least the {replicas} data-parallel replicas of {nameof(Devices)}");
+        }
         LossScaler?.Validate();
     }
 }

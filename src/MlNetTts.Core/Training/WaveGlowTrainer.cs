@@ -56,6 +56,8 @@ public sealed class WaveGlowTrainer : IDisposable, ITrainingTask
     /// <summary>The loss scaler (its scale and skipped steps).</summary>
     public DynamicLossScaler LossScaler => _engine.Scaler;
 
+    internal TrainingEngine Engine => _engine;
+
     internal Action<long, IReadOnlyList<Parameter>>? AfterBackward
     {
         get => _engine.AfterBackward;
@@ -157,7 +159,12 @@ public sealed class WaveGlowTrainer : IDisposable, ITrainingTask
         return BatchPlanner.Training(lengths, Options.BatchSize, Options.Seed, epoch, bucketBatches: 0, dropLast: true);
     }
 
-    StepLoss ITrainingTask.Forward(int[] items, int epoch) => Loss(_train!, items, epoch);
+    // Segments and mels are drawn per item, so a share samples only its own items.
+    StepLoss ITrainingTask.Forward(int[] items, int epoch, BatchShare share) =>
+        Loss(_train!, share.IsWholeBatch ? items : items[share.Start..(share.Start + share.Length)], epoch, (WaveGlowModel)share.Model, share.Device);
+
+    nn.Module ITrainingTask.CreateReplica(Device device) =>
+        new WaveGlowModel(Model.Config, weightNorm: true, device) { Precision = Model.Precision };
 
     (double Loss, double? Diagonality)? ITrainingTask.Validate(int epoch, TensorBoardWriter? board, long iteration)
     {
@@ -168,19 +175,19 @@ public sealed class WaveGlowTrainer : IDisposable, ITrainingTask
         foreach (var items in BatchPlanner.Sequential(data.Count, Options.BatchSize))
         {
             using var scope = NewDisposeScope();
-            sum += Loss(data, items, ValidationEpoch).Total.item<float>();
+            sum += Loss(data, items, ValidationEpoch, Model, _engine.Device).Total.item<float>();
             batches++;
         }
         return (sum / batches, null);
     }
 
-    private StepLoss Loss(AudioDataset data, IReadOnlyList<int> items, int epoch)
+    private StepLoss Loss(AudioDataset data, IReadOnlyList<int> items, int epoch, WaveGlowModel model, Device device)
     {
         var sampler = new AudioSegmentSampler(data, Options.SegmentLength, Options.Seed);
         var batch = sampler.Sample(items, epoch, _mel);
-        var mel = batch.Mel.to(_engine.Device);
-        var audio = batch.Audio.to(_engine.Device);
-        var output = Model.call(mel, audio);
+        var mel = batch.Mel.to(device);
+        var audio = batch.Audio.to(device);
+        var output = model.call(mel, audio);
         var loss = _loss.Compute(output);
         return new StepLoss(loss, [], batch.TotalSamples);
     }
