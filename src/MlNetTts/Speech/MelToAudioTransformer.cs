@@ -161,6 +161,7 @@ public sealed class MelToAudioTransformer : ITransformer, ICanSaveModel
                 output = VBufferEditor.Create(ref output, 0).Commit();
                 return;
             }
+            CheckFinite(in mel, settings.MelChannels, column.Name);
             using var scope = NewDisposeScope();
             var logMel = MelColumn.ToTensor(in mel, settings.MelChannels);
             var audio = Vocoder == MelVocoder.WaveGlow ? WaveGlowAudio(logMel) : GriffinLimAudio(logMel, settings);
@@ -172,6 +173,19 @@ public sealed class MelToAudioTransformer : ITransformer, ICanSaveModel
             values.AsSpan().CopyTo(editor.Values);
             output = editor.Commit();
         };
+    }
+
+    /// <summary>A non-finite value (an upstream model diverged, a damaged file) is named by frame and channel, not turned into NaN audio.</summary>
+    private static void CheckFinite(in VBuffer<float> mel, int melChannels, string columnName)
+    {
+        var values = mel.GetValues();
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (float.IsFinite(values[i])) continue;
+            int index = mel.IsDense ? i : mel.GetIndices()[i];
+            throw new InvalidDataException(
+                $"MelToAudio: mel column '{columnName}' holds {values[i]} at frame {index / melChannels}, channel {index % melChannels}; a mel must be finite.");
+        }
     }
 
     private Tensor WaveGlowAudio(Tensor logMel)
