@@ -24,12 +24,16 @@ internal sealed class SlowWriteStream(Stream inner, int chunkBytes, TimeSpan pau
     {
         while (!buffer.IsEmpty)
         {
-            int n = Math.Min(chunkBytes, buffer.Length);
+            // Pause once per chunkBytes written, however the writer splits its writes.
+            int n = (int)Math.Min(buffer.Length, chunkBytes - _written % chunkBytes);
             inner.Write(buffer[..n]);
-            inner.Flush(); // reach the file now, so a kill leaves a genuinely half-written temporary file
             _written += n;
             buffer = buffer[n..];
-            Thread.Sleep(pause);
+            if (_written % chunkBytes == 0)
+            {
+                inner.Flush(); // reach the file now, so a kill leaves a genuinely half-written temporary file
+                Thread.Sleep(pause);
+            }
         }
     }
 }

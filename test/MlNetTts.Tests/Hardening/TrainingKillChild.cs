@@ -47,7 +47,7 @@ public static partial class TrainingKillChild
             string folder = args[0];
             int epochs = int.Parse(args[1], CultureInfo.InvariantCulture);
             set_num_threads(1); // the parent's reference run uses one thread too: same float sums, same bits
-            TrainingCheckpoint.WriteInterceptor = s => new SlowWriteStream(s, chunkBytes: 32 << 10, TimeSpan.FromMilliseconds(4));
+            TrainingCheckpoint.WriteInterceptor = s => new SlowWriteStream(s, chunkBytes: 64 << 10, TimeSpan.FromMilliseconds(4));
             var options = Options(folder, epochs);
             var trainer = Newest(folder) is { } newest
                 ? Tacotron2Trainer.Resume(newest.Path, options)

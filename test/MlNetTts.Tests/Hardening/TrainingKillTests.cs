@@ -54,9 +54,12 @@ public sealed class TrainingKillTests
 
                 if (duringWrite)
                 {
-                    Thread.Sleep(random.Next(0, 1500));
-                    WaitUntil(child, lines, () => TempFiles(folder).Any(t => !staleTemps.Contains(t)), "a checkpoint write to begin");
-                    Thread.Sleep(random.Next(0, 60));
+                    // Let 0 to 2 checkpoints complete, then kill inside the next write.
+                    int complete = random.Next(0, 3);
+                    WaitUntil(child, lines, () => lines.Count(l => l.StartsWith("checkpoint ", StringComparison.Ordinal)) >= complete, $"{complete} checkpoints");
+                    var known = TempFiles(folder).ToHashSet();
+                    WaitUntil(child, lines, () => TempFiles(folder).Any(t => !known.Contains(t)), "a checkpoint write to begin");
+                    Thread.Sleep(random.Next(0, 40));
                 }
                 else
                 {
@@ -68,7 +71,7 @@ public sealed class TrainingKillTests
                 if (midWrite) killedMidWrite++;
                 reported.AddRange(lines.Where(l => l.StartsWith("checkpoint ", StringComparison.Ordinal)).Select(l => l["checkpoint ".Length..]));
                 TestContext.WriteLine($"seed {seed} round {round}: killed {(duringWrite ? "during a write" : "after a random delay")}, " +
-                    $"mid-write {midWrite}, newest {TrainingKillChild.Newest(folder)?.Epoch.ToString(CultureInfo.InvariantCulture) ?? "none"}");
+                    $"{lines.Count(l => l.StartsWith("checkpoint ", StringComparison.Ordinal))} checkpoints written, mid-write {midWrite}, newest {TrainingKillChild.Newest(folder)?.Epoch.ToString(CultureInfo.InvariantCulture) ?? "none"}");
 
                 foreach (var path in reported) Assert.IsTrue(File.Exists(path), $"reported checkpoint {path} was lost");
                 foreach (var path in Directory.GetFiles(folder, "checkpoint_*.safetensors")) LoadsAndResumes(path);
