@@ -267,7 +267,8 @@ public sealed class MelToAudioTransformer : ITransformer, ICanSaveModel
         if (vocoder == MelVocoder.WaveGlow)
         {
             var config = WaveGlowConfig.FromCheckpointConfig(ModelConfigRecord.Read(r)) with { UpsampleKernelSize = r.ReadInt32(), UpsampleStride = r.ReadInt32() };
-            model = new WaveGlowModel(config.Validate(), weightNorm: false);
+            ModelSizeGuard.Check(ctx, WeightsStream, ModelSizeGuard.WaveGlowParameters(config.Validate()), "WaveGlow");
+            model = new WaveGlowModel(config, weightNorm: false);
             try
             {
                 ModuleWeightsStream.Load(ctx, WeightsStream, model);

@@ -145,6 +145,7 @@ public sealed class TextToMelTransformer : ITransformer, ICanSaveModel
             GateThreshold = double.IsNaN(gate) ? null : gate, PrenetDropout = dropout, Precision = precision,
             SentenceMaxLength = sentenceMax, SentencePauseFrames = pause, MelSettings = mel, Seed = seed,
         };
+        ModelSizeGuard.Check(ctx, WeightsStream, ModelSizeGuard.Tacotron2Parameters(config), "Tacotron 2");
         var model = new Tacotron2Model(config);
         try
         {
