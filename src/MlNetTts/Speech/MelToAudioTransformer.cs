@@ -25,7 +25,11 @@ namespace MlNetTts.Speech;
 /// the same in any batch, process or after save/load. The mel settings come from the column's annotations (else
 /// <see cref="MelToAudioOptions.MelSettings"/>, else the reference's); a WaveGlow must match their mel channels and hop
 /// length, checked at schema time. WaveGlow gives frames x hop samples (denoised: rounded down to whole hops);
-/// Griffin-Lim (frames - 1) x hop. A mel of 0 frames gives 0 samples.
+/// Griffin-Lim (frames - 1) x hop. A mel of 0 frames gives 0 samples. A mel holding NaN or infinity is refused
+/// (<see cref="InvalidDataException"/> naming the column, frame and channel).
+/// <para>Threads: the transformer may be shared by any number of threads (Transform, cursors, PredictionEngines), and
+/// its outputs do not depend on which thread asks. ML.NET's PredictionEngine is NOT thread-safe: give each thread its
+/// own engine (e.g. a ThreadLocal), or keep a pool of engines that a thread uses only between taking and returning one.</para>
 /// </remarks>
 public sealed class MelToAudioTransformer : ITransformer, ICanSaveModel
 {
