@@ -56,7 +56,10 @@ public static class GriffinLim
         ArgumentNullException.ThrowIfNull(melSpectrogram);
         using var scope = NewDisposeScope();
         bool single = logMel.dim() == 2;
-        var linear = melSpectrogram.ToLinear(single ? logMel.unsqueeze(0) : logMel);
+        var linear = melSpectrogram.ToLinear(single ? logMel.unsqueeze(0) : logMel); // validates dtype, shape and device first
+        // NaN would flow through the pseudo-inverse and every iteration into silent garbage audio.
+        if (!logMel.isfinite().all().item<bool>())
+            throw new ArgumentException("Griffin-Lim: the log-mel holds NaN or infinite values; a mel must be finite.", nameof(logMel));
         var signal = Reconstruct(linear, melSpectrogram.Stft, iterations, generator: generator);
         return (single ? signal.squeeze(0) : signal).MoveToOuterDisposeScope();
     }

@@ -7,7 +7,11 @@ namespace MlNetTts.IO;
 /// </summary>
 public static class AtomicFile
 {
-    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>; on any failure the previous file is untouched and no temporary file is left.</summary>
+    /// <summary>
+    /// Writes <paramref name="path"/> through <paramref name="write"/>; on any failure the previous file is untouched and
+    /// no temporary file is left. An <see cref="IOException"/> (disk full, quota, I/O error) is rethrown as one whose
+    /// message names <paramref name="path"/>, with the original as its inner exception.
+    /// </summary>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -24,6 +28,12 @@ public static class AtomicFile
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
+        }
+        catch (IOException e) when (!e.Message.Contains(full, StringComparison.Ordinal))
+        {
+            // The OS error ("No space left on device") names at most the temporary file; say which file failed.
+            TryDelete(temp);
+            throw new IOException($"Could not write {full}: {e.Message} The previous {Path.GetFileName(full)}, if any, is unchanged.", e);
         }
         catch
         {

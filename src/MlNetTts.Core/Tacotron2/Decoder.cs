@@ -114,9 +114,11 @@ public sealed class Decoder : nn.Module
     /// <paramref name="maxDecoderSteps"/>, and items still unfinished then get the full length and are reported in
     /// <see cref="DecoderInference.HitMaxDecoderSteps"/>. The stop condition (one host sync) is tested every
     /// <paramref name="stopCheckInterval"/> steps; extra steps decoded past the stop are dropped, so the result does
-    /// not depend on the interval.
+    /// not depend on the interval. <paramref name="cancellationToken"/> is checked before every step
+    /// (<see cref="OperationCanceledException"/>), so a batch stops within one step of the request.
     /// </summary>
-    public DecoderInference Infer(Tensor memory, Tensor memoryLengths, int maxDecoderSteps, double gateThreshold, bool earlyStopping, int stopCheckInterval = 1)
+    public DecoderInference Infer(Tensor memory, Tensor memoryLengths, int maxDecoderSteps, double gateThreshold, bool earlyStopping, int stopCheckInterval = 1,
+        CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDecoderSteps);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stopCheckInterval);
@@ -136,6 +138,7 @@ public sealed class Decoder : nn.Module
         int steps = 0;
         while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             Tensor mel, gate, stillRunning, counted;
             DecoderState next;
             using (NewDisposeScope())

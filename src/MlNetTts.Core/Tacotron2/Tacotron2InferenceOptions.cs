@@ -17,4 +17,7 @@ public sealed record Tacotron2InferenceOptions
     /// a larger interval avoids stalls. The outputs do not depend on it: steps decoded past the stop are dropped.
     /// </summary>
     public int StopCheckInterval { get; init; } = 1;
+
+    /// <summary>Stops decoding within one decoder step of a cancellation request, with <see cref="OperationCanceledException"/>.</summary>
+    public CancellationToken CancellationToken { get; init; }
 }

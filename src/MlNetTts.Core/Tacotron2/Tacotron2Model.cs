@@ -153,7 +153,7 @@ public sealed class Tacotron2Model : nn.Module
         using var scope = NewDisposeScope();
         var embedded = Embed(textPadded).transpose(1, 2);
         var memory = encoder.Forward(embedded, inputLengths);
-        var decoded = decoder.Infer(memory, inputLengths, maxSteps, threshold, earlyStopping, options.StopCheckInterval);
+        var decoded = decoder.Infer(memory, inputLengths, maxSteps, threshold, earlyStopping, options.StopCheckInterval, options.CancellationToken);
         var melPostnet = decoded.MelOutputs + postnet.call(decoded.MelOutputs);
         return new Tacotron2InferenceResult(decoded.MelOutputs.MoveToOuterDisposeScope(), melPostnet.MoveToOuterDisposeScope(),
             decoded.GateOutputs.MoveToOuterDisposeScope(), decoded.Alignments.MoveToOuterDisposeScope(),

@@ -29,6 +29,9 @@ public sealed record TextSynthesisOptions
     /// <summary>Seeds torch's generator per decoder batch when prenet dropout is on, so runs are reproducible.</summary>
     public int Seed { get; init; } = 1;
 
+    /// <summary>Stops synthesis within one decoder step of a cancellation request, with <see cref="OperationCanceledException"/>.</summary>
+    public CancellationToken CancellationToken { get; init; }
+
     /// <summary>Throws naming the first setting out of range.</summary>
     public void Validate()
     {

@@ -117,7 +117,7 @@ public sealed class TextSynthesizer
         }
         var memory = nn.utils.rnn.pad_sequence(memories, batch_first: true);
         var lengths = tensor(batch.Select(b => (long)b.Length).ToArray(), device: _device);
-        var decoded = _model.Decoder.Infer(memory, lengths, maxSteps, threshold, earlyStopping);
+        var decoded = _model.Decoder.Infer(memory, lengths, maxSteps, threshold, earlyStopping, cancellationToken: _settings.CancellationToken);
         var melLengths = decoded.MelLengths.cpu().data<int>().ToArray();
         long totalFrames = decoded.MelOutputs.shape[2];
 

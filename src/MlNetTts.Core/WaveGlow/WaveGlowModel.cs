@@ -156,6 +156,10 @@ public sealed class WaveGlowModel : nn.Module<Tensor, Tensor, WaveGlowOutput>
         ArgumentNullException.ThrowIfNull(noise);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        CheckMel(mel); // dtype and device first: isfinite on a meta tensor throws a native error
+        // NaN in the conditioning spreads through every flow into NaN audio; refuse it where the caller can see why.
+        if (!mel.isfinite().all().item<bool>())
+            throw new ArgumentException("WaveGlow: the mel holds NaN or infinite values; a mel must be finite.", nameof(mel));
         using var casting = EnterPrecision();
         var spect = GroupedConditioning(mel);
         long batch = spect.shape[0], groups = spect.shape[2];

@@ -25,7 +25,11 @@ namespace MlNetTts.Speech;
 /// the same in any batch, process or after save/load. The mel settings come from the column's annotations (else
 /// <see cref="MelToAudioOptions.MelSettings"/>, else the reference's); a WaveGlow must match their mel channels and hop
 /// length, checked at schema time. WaveGlow gives frames x hop samples (denoised: rounded down to whole hops);
-/// Griffin-Lim (frames - 1) x hop. A mel of 0 frames gives 0 samples.
+/// Griffin-Lim (frames - 1) x hop. A mel of 0 frames gives 0 samples. A mel holding NaN or infinity is refused
+/// (<see cref="InvalidDataException"/> naming the column, frame and channel).
+/// <para>Threads: the transformer may be shared by any number of threads (Transform, cursors, PredictionEngines), and
+/// its outputs do not depend on which thread asks. ML.NET's PredictionEngine is NOT thread-safe: give each thread its
+/// own engine (e.g. a ThreadLocal), or keep a pool of engines that a thread uses only between taking and returning one.</para>
 /// </remarks>
 public sealed class MelToAudioTransformer : ITransformer, ICanSaveModel
 {
@@ -161,6 +165,7 @@ public sealed class MelToAudioTransformer : ITransformer, ICanSaveModel
                 output = VBufferEditor.Create(ref output, 0).Commit();
                 return;
             }
+            CheckFinite(in mel, settings.MelChannels, column.Name);
             using var scope = NewDisposeScope();
             var logMel = MelColumn.ToTensor(in mel, settings.MelChannels);
             var audio = Vocoder == MelVocoder.WaveGlow ? WaveGlowAudio(logMel) : GriffinLimAudio(logMel, settings);
@@ -172,6 +177,19 @@ public sealed class MelToAudioTransformer : ITransformer, ICanSaveModel
             values.AsSpan().CopyTo(editor.Values);
             output = editor.Commit();
         };
+    }
+
+    /// <summary>A non-finite value (an upstream model diverged, a damaged file) is named by frame and channel, not turned into NaN audio.</summary>
+    private static void CheckFinite(in VBuffer<float> mel, int melChannels, string columnName)
+    {
+        var values = mel.GetValues();
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (float.IsFinite(values[i])) continue;
+            int index = mel.IsDense ? i : mel.GetIndices()[i];
+            throw new InvalidDataException(
+                $"MelToAudio: mel column '{columnName}' holds {values[i]} at frame {index / melChannels}, channel {index % melChannels}; a mel must be finite.");
+        }
     }
 
     private Tensor WaveGlowAudio(Tensor logMel)
@@ -253,7 +271,8 @@ public sealed class MelToAudioTransformer : ITransformer, ICanSaveModel
         if (vocoder == MelVocoder.WaveGlow)
         {
             var config = WaveGlowConfig.FromCheckpointConfig(ModelConfigRecord.Read(r)) with { UpsampleKernelSize = r.ReadInt32(), UpsampleStride = r.ReadInt32() };
-            model = new WaveGlowModel(config.Validate(), weightNorm: false);
+            ModelSizeGuard.Check(ctx, WeightsStream, ModelSizeGuard.WaveGlowParameters(config.Validate()), "WaveGlow");
+            model = new WaveGlowModel(config, weightNorm: false);
             try
             {
                 ModuleWeightsStream.Load(ctx, WeightsStream, model);

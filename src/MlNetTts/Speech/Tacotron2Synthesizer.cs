@@ -21,6 +21,7 @@ internal sealed class Tacotron2Synthesizer
             SentenceMaxLength = settings.SentenceMaxLength,
             SentencePauseFrames = settings.SentencePauseFrames,
             Seed = settings.Seed,
+            CancellationToken = settings.Cancellation,
         }, device);
     }
 

@@ -125,6 +125,7 @@ public sealed class TextToMelEstimator : IEstimator<TextToMelTransformer>
             HitMaxDecoderStepsColumnName = _options.HitMaxDecoderStepsColumnName,
             BatchSize = _options.BatchSize,
             MaxDecoderSteps = _options.MaxDecoderSteps,
+            Cancellation = _options.InferenceCancellation,
             GateThreshold = _options.GateThreshold,
             PrenetDropout = _options.PrenetDropout,
             Precision = _options.Precision,

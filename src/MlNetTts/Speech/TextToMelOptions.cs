@@ -91,6 +91,12 @@ public sealed class TextToMelOptions
     /// </summary>
     public Tacotron2TrainingOptions? Training { get; set; }
 
+    /// <summary>
+    /// Scoring: stops a running batch within one decoder step when cancelled (the cursor's getter throws
+    /// <see cref="OperationCanceledException"/>). Not saved with the model: a loaded model scores without one.
+    /// </summary>
+    public CancellationToken InferenceCancellation { get; set; }
+
     /// <summary>Training: the architecture of a new model when neither <see cref="Model"/> nor <see cref="CheckpointPath"/> is set (null: the reference's).</summary>
     public Tacotron2Config? Config { get; set; }
 

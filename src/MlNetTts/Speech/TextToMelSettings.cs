@@ -35,6 +35,9 @@ internal sealed record TextToMelSettings
 
     public required int Seed { get; init; }
 
+    /// <summary>Inference cancellation (not saved with the model).</summary>
+    public CancellationToken Cancellation { get; init; }
+
     /// <summary>Checks the column names and mel settings; the synthesis settings are checked by <see cref="Tacotron2.TextSynthesisOptions.Validate"/>.</summary>
     public void Validate(int modelMelChannels)
     {

@@ -27,6 +27,10 @@ namespace MlNetTts.Speech;
 /// so a following MelToAudio stays row to row. An empty text, or one with nothing speakable (no symbol survives
 /// cleaning), gives an empty mel (0 frames), mel length 0 and no step-cap flag.
 /// The model zip stores these settings, the model config and the weights (one binary stream).
+/// <para>Threads: the transformer may be shared by any number of threads (Transform, cursors, PredictionEngines), and
+/// its outputs do not depend on which thread asks. ML.NET's PredictionEngine is NOT thread-safe: give each thread its
+/// own engine (e.g. a ThreadLocal), or keep a pool of engines that a thread uses only between taking and returning one.</para>
+/// Decoding of one model runs one batch at a time (the model's settings and torch's generator are shared).
 /// </remarks>
 public sealed class TextToMelTransformer : ITransformer, ICanSaveModel
 {
@@ -145,6 +149,7 @@ public sealed class TextToMelTransformer : ITransformer, ICanSaveModel
             GateThreshold = double.IsNaN(gate) ? null : gate, PrenetDropout = dropout, Precision = precision,
             SentenceMaxLength = sentenceMax, SentencePauseFrames = pause, MelSettings = mel, Seed = seed,
         };
+        ModelSizeGuard.Check(ctx, WeightsStream, ModelSizeGuard.Tacotron2Parameters(config), "Tacotron 2");
         var model = new Tacotron2Model(config);
         try
         {

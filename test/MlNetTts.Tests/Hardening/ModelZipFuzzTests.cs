@@ -97,7 +97,7 @@ public sealed class ModelZipFuzzTests
         while (cursor.MoveNext()) get(ref value);
     }
 
-    private static List<(string Name, byte[] Bytes)> Entries(byte[] zip)
+    internal static List<(string Name, byte[] Bytes)> Entries(byte[] zip)
     {
         using var archive = new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read);
         return archive.Entries.Select(e =>
@@ -109,7 +109,7 @@ public sealed class ModelZipFuzzTests
         }).ToList();
     }
 
-    private static byte[] Rebuild(List<(string Name, byte[] Bytes)> entries, int replaced, ReadOnlySpan<byte> content)
+    internal static byte[] Rebuild(List<(string Name, byte[] Bytes)> entries, int replaced, ReadOnlySpan<byte> content)
     {
         var output = new MemoryStream();
         using (var archive = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))

@@ -20,6 +20,20 @@ internal static class ChildProcess
     /// <summary>Runs <paramref name="entry"/> (public static int M(string[])) in a child process; returns exit code and output.</summary>
     public static (int ExitCode, string Output) Run(MethodInfo entry, TimeSpan timeout, params string[] args)
     {
+        using var process = Start(entry, args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"child process did not finish within {timeout}");
+        }
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    /// <summary>Starts <paramref name="entry"/> in a child process with redirected output and returns it (the caller waits, reads, kills and disposes).</summary>
+    public static Process Start(MethodInfo entry, params string[] args)
+    {
         var launcher = EmitLauncher(entry);
         var folder = AppContext.BaseDirectory;
         var testAssembly = Path.GetFileNameWithoutExtension(typeof(ChildProcess).Assembly.Location);
@@ -35,16 +49,7 @@ internal static class ChildProcess
             start.ArgumentList.Add(a);
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the child process");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"child process did not finish within {timeout}");
-        }
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        return Process.Start(start) ?? throw new InvalidOperationException("could not start the child process");
     }
 
     private static string DotnetHost()
