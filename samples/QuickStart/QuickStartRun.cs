@@ -11,7 +11,7 @@ internal static class QuickStartRun
 {
     public static readonly string[] DefaultSentences =
     [
-        "Hello from ML.NET. This voice was trained on this machine's kind of hardware, with our own pipeline.",
+        "Hello. This voice was trained with our own pipeline, on two processor cores.",
         "The quick brown fox jumps over the lazy dog.",
         "Text to speech in dot net, without leaving for Python.",
     ];
