@@ -30,7 +30,7 @@ public sealed class DefaultVoiceSuite : IBenchmarkSuite
         "Please read the instructions carefully before you open the box.",
         "A small boat drifted slowly across the quiet lake while the sun went down behind the hills.",
         "When the committee met again in the spring, the members agreed that the old library should be repaired rather than replaced, because the building itself was part of the history of the town.",
-        "Although the weather had been unusually cold for most of the week, hundreds of people gathered in the square on Saturday morning to watch the parade, listen to the band, and buy fresh bread from the market stalls that lined the narrow streets.",
+        "Although the weather had been unusually cold for most of the week, hundreds of people gathered in the square on Saturday morning to watch the parade, listen to the band, and buy fresh bread at the market.",
     ];
 
     public string Name => "default-voice";
