@@ -60,6 +60,10 @@ public sealed class DecoderProfileSuite : IBenchmarkSuite
             table.Add("total (steps 2..N)", precision.ToString(), trace.WeightBytes(null, precision) / 1e6, total / (Steps - 1), 100.0,
                 trace.WeightBytes(null, precision) / (total / (Steps - 1) / 1000) / 1e9);
             table.Add("check: max |mel - Decoder.Infer| (20 steps)", precision.ToString(), "-", difference, "-", "-");
+            // The untraced decoder in the same run: what the stopwatches and the trace's own allocations cost.
+            double infer = trace.DecoderInferMs(memory, precision, Steps, quick ? 1 : 3) / Steps;
+            table.Add("Decoder.Infer, untraced (all steps)", precision.ToString(), trace.WeightBytes(null, precision) / 1e6, infer, "-",
+                trace.WeightBytes(null, precision) / (infer / 1000) / 1e9);
         }
         return table;
     }
@@ -129,6 +133,19 @@ public sealed class DecoderProfileSuite : IBenchmarkSuite
                 expected = _model.Decoder.Infer(memory, lengths, steps, _model.Config.GateThreshold, earlyStopping: false).MelOutputs;
             var actual = Run(memory, precision, steps, null);
             return (expected - actual).abs().max().item<float>();
+        }
+
+        /// <summary>Median milliseconds of a whole <see cref="Decoder.Infer"/> of <paramref name="steps"/> steps, one casting scope per call.</summary>
+        public double DecoderInferMs(Tensor memory, Precision precision, int steps, int repetitions)
+        {
+            using var lengths = full(new long[] { 1 }, memory.shape[1], dtype: ScalarType.Int64);
+            var (median, _) = Timing.Measure(() =>
+            {
+                using var noGrad = no_grad();
+                using var cast = precision.Enter(memory.device);
+                using var result = _model.Decoder.Infer(memory, lengths, steps, _model.Config.GateThreshold, earlyStopping: false);
+            }, warmup: 1, repetitions: repetitions);
+            return median;
         }
 
         /// <summary>Milliseconds per part summed over the steps after the first; the first step whole.</summary>
