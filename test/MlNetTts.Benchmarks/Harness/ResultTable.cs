@@ -44,10 +44,32 @@ public sealed class ResultTable
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The table plus when and where it was measured (UTC time, torch threads, cores, the 1/5/15-minute load average
+    /// where /proc/loadavg exists): the machine is shared, so a regression check needs the load next to the figures.
+    /// </summary>
     public string ToJson() => JsonSerializer.Serialize(new
     {
         title = Title,
+        recordedUtc = DateTime.UtcNow.ToString("o", System.Globalization.CultureInfo.InvariantCulture),
+        machine = Environment.MachineName,
+        cores = Environment.ProcessorCount,
+        torchThreads = TorchSharp.torch.get_num_threads(),
+        loadAverage = LoadAverage(),
         columns = Columns,
         rows = _rows,
     }, new JsonSerializerOptions { WriteIndented = true });
+
+    /// <summary>"1-min 5-min 15-min" from /proc/loadavg, or null where there is none.</summary>
+    private static string? LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 }

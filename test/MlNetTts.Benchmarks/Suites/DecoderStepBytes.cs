@@ -1,0 +1,48 @@
+using MlNetTts.Nn;
+using MlNetTts.Tacotron2;
+using static TorchSharp.torch;
+
+namespace MlNetTts.Benchmarks.Suites;
+
+/// <summary>
+/// The bytes one batch-1 Tacotron 2 decoder step must stream from memory, counted from the model's actual parameters:
+/// every decoder parameter (prenet, attention RNN, attention layer, decoder RNN, linear projection, gate) except the
+/// attention's memory layer, which runs once per utterance (<see cref="Attention.ProcessMemory"/>), not per step.
+/// Float32 reads 4 bytes per value; Mixed reads the scope's bf16 copies (2 bytes), which exist for every decoder
+/// parameter — <see cref="Measure"/> checks that by counting the casts of a one-step decode.
+/// The per-step activations (encoder memory and processed memory, read once by the attention) are counted apart.
+/// </summary>
+public sealed record DecoderStepBytes(long Parameters, long Float32Bytes, long MixedBytes, long ActivationBytes, int CastWeights, int DecoderWeights)
+{
+    /// <summary>The parameter that runs once per utterance, not per step.</summary>
+    public const string PerUtterancePrefix = "attention_layer.memory_layer.";
+
+    public static DecoderStepBytes Measure(Tacotron2Model model, long encoderSteps)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        long values = 0;
+        int decoderWeights = 0;
+        foreach (var (name, parameter) in model.Decoder.named_parameters())
+        {
+            decoderWeights++;
+            if (name.StartsWith(PerUtterancePrefix, StringComparison.Ordinal)) continue;
+            values += parameter.numel();
+        }
+
+        // Which weights the Mixed decoder really reads as bf16 copies: a one-step decode in a bf16 scope casts each once.
+        var config = model.Config;
+        int casts;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        using (var cast = CastingScope.Enter(ScalarType.BFloat16))
+        {
+            var memory = randn(1, encoderSteps, config.EncoderEmbeddingDim);
+            var lengths = full(new long[] { 1 }, encoderSteps, dtype: ScalarType.Int64);
+            using var result = model.Decoder.Infer(memory, lengths, 1, config.GateThreshold, earlyStopping: false);
+            casts = cast.CastCount;
+        }
+        // Encoder memory (E values) and processed memory (attention_dim values) per encoder step, float32.
+        long activations = encoderSteps * (config.EncoderEmbeddingDim + config.AttentionDim) * sizeof(float);
+        return new DecoderStepBytes(values, values * sizeof(float), values * 2, activations, casts, decoderWeights);
+    }
+}
