@@ -4,6 +4,7 @@ using MlNetTts.Speech;
 using MlNetTts.Tests.Training;
 using MlNetTts.Training;
 using MlNetTts.WaveGlow;
+using MlNetTts.Tests.Fixtures;
 using static TorchSharp.torch;
 
 namespace MlNetTts.Tests.Speech;
@@ -13,22 +14,11 @@ namespace MlNetTts.Tests.Speech;
 /// poll through the environment's progress tracker) and <c>MLContext.CancelExecution()</c>, which stops the run between
 /// steps just as the options' cancellation token does.
 /// </summary>
+// Single-threaded: cancelled and uncancelled runs are compared step for step.
 [TestClass]
-public sealed class SpeechTrainingChannelsTests
+public sealed class SpeechTrainingChannelsTests : OneTorchThreadTests
 {
-    private int _threads;
-
     public TestContext TestContext { get; set; } = null!;
-
-    [TestInitialize]
-    public void OneThread()
-    {
-        _threads = get_num_threads();
-        set_num_threads(1);
-    }
-
-    [TestCleanup]
-    public void RestoreThreads() => set_num_threads(_threads);
 
     private static string NewFolder()
     {

@@ -4,6 +4,7 @@ using MlNetTts.Audio;
 using MlNetTts.Speech;
 using MlNetTts.Tests.Training;
 using MlNetTts.Training;
+using MlNetTts.Tests.Fixtures;
 using static TorchSharp.torch;
 
 namespace MlNetTts.Tests.Speech;
@@ -12,22 +13,11 @@ namespace MlNetTts.Tests.Speech;
 /// TextToMel training from a text column and an AUDIO column: the mels are extracted once, as ExtractMel extracts them,
 /// so training on the audio is training on ExtractMel's column of the same audio.
 /// </summary>
+// Single-threaded: the two runs compared must give bit-identical losses.
 [TestClass]
-public sealed class SpeechTrainingFromAudioTests
+public sealed class SpeechTrainingFromAudioTests : OneTorchThreadTests
 {
-    private int _threads;
-
     public TestContext TestContext { get; set; } = null!;
-
-    [TestInitialize]
-    public void OneThread()
-    {
-        _threads = get_num_threads();
-        set_num_threads(1);
-    }
-
-    [TestCleanup]
-    public void RestoreThreads() => set_num_threads(_threads);
 
     /// <summary>The tiny Tacotron 2's channel count over the tiny WaveGlow tests' 16 kHz front end.</summary>
     private static readonly MelSettings Mel = SyntheticAudio.TinyMel with { MelChannels = SyntheticSpeech.MelChannels };

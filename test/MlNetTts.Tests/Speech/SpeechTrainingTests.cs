@@ -8,6 +8,7 @@ using MlNetTts.Tests.Training;
 using MlNetTts.Text;
 using MlNetTts.Training;
 using MlNetTts.WaveGlow;
+using MlNetTts.Tests.Fixtures;
 using static TorchSharp.torch;
 
 namespace MlNetTts.Tests.Speech;
@@ -17,24 +18,12 @@ namespace MlNetTts.Tests.Speech;
 /// IDataView, reports progress, and the fitted transformer saves with Model.Save and loads in another process (plug-in
 /// found through the zip alone) with identical scoring (prenet dropout off; WaveGlow's noise seeded from the zip).
 /// </summary>
+// Single-threaded so the cross-process comparison does not depend on the parallel split of reductions; the
+// former multi-thread NaNs were libtorch's oneDNN conv1d reading freed memory (fixed in Cast.Conv1d).
 [TestClass]
-public sealed class SpeechTrainingTests
+public sealed class SpeechTrainingTests : OneTorchThreadTests
 {
-    private int _threads;
-
     public TestContext TestContext { get; set; } = null!;
-
-    // Single-threaded so the cross-process comparison does not depend on the parallel split of reductions; the
-    // former multi-thread NaNs were libtorch's oneDNN conv1d reading freed memory (fixed in Cast.Conv1d).
-    [TestInitialize]
-    public void OneThread()
-    {
-        _threads = get_num_threads();
-        set_num_threads(1);
-    }
-
-    [TestCleanup]
-    public void RestoreThreads() => set_num_threads(_threads);
 
     /// <summary>The tiny Tacotron 2 of the trainer tests, with the full symbol set (the texts go through the real text encoder).</summary>
     internal static Tacotron2Config TinyTacotron2 => SyntheticSpeech.TinyConfig with { SymbolCount = new Tacotron2Config().SymbolCount };
@@ -121,7 +110,7 @@ public sealed class SpeechTrainingTests
 
             // Score with the default thread count, as the child process does (the intra-op thread count changes the
             // order of float sums, hence the last bits).
-            set_num_threads(_threads);
+            set_num_threads(DefaultThreads);
             var texts = SpeechFixture.MixedTexts(6);
             var scoring = ml.Data.LoadFromEnumerable(texts);
             var mels = SpeechFixture.ReadVectors(model.Transform(scoring), "Mel");
@@ -212,7 +201,7 @@ public sealed class SpeechTrainingTests
                 return new MelToAudioTests.MelRow { Mel = row.DenseValues().ToArray() };
             }).ToArray();
             var mels = ml.Data.LoadFromEnumerable(melRows);
-            set_num_threads(_threads); // score with the child's thread count: it changes the order of float sums, hence the last bits
+            set_num_threads(DefaultThreads); // score with the child's thread count: it changes the order of float sums, hence the last bits
             var expected = SpeechFixture.ReadVectors(vocoder.Transform(mels), "Audio");
             Assert.IsTrue(expected.All(a => a.Length > 0 && a.All(float.IsFinite)));
 

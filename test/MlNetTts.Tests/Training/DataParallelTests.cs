@@ -2,6 +2,7 @@ using MlNetTts.Nn;
 using MlNetTts.Tacotron2;
 using MlNetTts.Training;
 using MlNetTts.WaveGlow;
+using MlNetTts.Tests.Fixtures;
 using static TorchSharp.torch;
 
 namespace MlNetTts.Tests.Training;
@@ -13,22 +14,11 @@ namespace MlNetTts.Tests.Training;
 /// share's own statistics (as DDP without SyncBatchNorm), neither of which is equal to one replica on the whole batch.
 /// WaveGlow has neither, so it trains in training mode.
 /// </summary>
+// Single-threaded: the tolerances were measured on exactly repeatable runs.
 [TestClass]
-public sealed class DataParallelTests
+public sealed class DataParallelTests : OneTorchThreadTests
 {
     private const int Steps = 4; // 2 epochs of 2 batches
-    private int _threads;
-
-    [TestInitialize]
-    public void OneThread()
-    {
-        _threads = get_num_threads();
-        set_num_threads(1);
-    }
-
-    [TestCleanup]
-    public void RestoreThreads() => set_num_threads(_threads);
-
     private static Tacotron2TrainingOptions TacotronOptions(int batch, string? devices, Precision precision, bool concurrent) => new()
     {
         Epochs = Steps / 2,

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MlNetTts.Nn;
 using MlNetTts.Training;
+using MlNetTts.Tests.Fixtures;
 using static TorchSharp.torch;
 
 namespace MlNetTts.Tests.Training;
@@ -11,8 +12,9 @@ namespace MlNetTts.Tests.Training;
 /// diagonal (<see cref="AttentionDiagonality"/>), in fp32 and in Mixed (bf16 on CPU), the bf16 run ending within a
 /// stated margin of fp32.
 /// </summary>
+// Single-threaded so the stated thresholds were measured on exactly repeatable runs.
 [TestClass]
-public sealed class Tacotron2LearningTests
+public sealed class Tacotron2LearningTests : OneTorchThreadTests
 {
     /// <summary>Validation loss (reference loss, teacher forced) must fall at least this many times.</summary>
     private const double LossFactor = 3;
@@ -23,20 +25,7 @@ public sealed class Tacotron2LearningTests
     /// <summary>bf16's final validation loss within this fraction of fp32's.</summary>
     private const double Bf16Margin = 0.25;
 
-    private int _threads;
-
     public TestContext TestContext { get; set; } = null!;
-
-    // Single-threaded so the stated thresholds were measured on exactly repeatable runs.
-    [TestInitialize]
-    public void OneThread()
-    {
-        _threads = get_num_threads();
-        set_num_threads(1);
-    }
-
-    [TestCleanup]
-    public void RestoreThreads() => set_num_threads(_threads);
 
     private void Diagnose(MlNetTts.Tacotron2.Tacotron2Model model, MlNetTts.Data.TextMelDataset data)
     {

@@ -311,29 +311,3 @@ public sealed class Tacotron2TrainerTests
         Assert.IsLessThan(before / 2, after, $"validation loss {before} -> {after}");
     }
 }
-
-/// <summary>A stream that fails with an IOException once <c>failAfterBytes</c> have been written (a full disk, a crash).</summary>
-internal sealed class FailingStream(Stream inner, long failAfterBytes) : Stream
-{
-    private long _written;
-
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => _written; set => throw new NotSupportedException(); }
-    public override void Flush() => inner.Flush();
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-    public override void Write(ReadOnlySpan<byte> buffer)
-    {
-        int allowed = (int)Math.Min(buffer.Length, Math.Max(0, failAfterBytes - _written));
-        inner.Write(buffer[..allowed]);
-        _written += allowed;
-        if (allowed < buffer.Length) throw new IOException("Simulated failure half-way through the checkpoint write.");
-    }
-}

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MlNetTts.Nn;
 using MlNetTts.Training;
 using MlNetTts.WaveGlow;
+using MlNetTts.Tests.Fixtures;
 using static TorchSharp.torch;
 
 namespace MlNetTts.Tests.Training;
@@ -11,8 +12,9 @@ namespace MlNetTts.Tests.Training;
 /// negative log-likelihood per sample) by a stated number of nats, in fp32 and in Mixed (bf16 on CPU), the bf16 run
 /// ending within a stated margin of fp32.
 /// </summary>
+// Single-threaded so the stated thresholds were measured on exactly repeatable runs.
 [TestClass]
-public sealed class WaveGlowLearningTests
+public sealed class WaveGlowLearningTests : OneTorchThreadTests
 {
     /// <summary>Validation loss must fall by at least this many nats per sample (measured: 0.93 fp32, 0.95 bf16 over 60 steps).</summary>
     private const double MinimumImprovement = 0.5;
@@ -23,20 +25,7 @@ public sealed class WaveGlowLearningTests
     /// </summary>
     private const double Bf16Margin = 0.2;
 
-    private int _threads;
-
     public TestContext TestContext { get; set; } = null!;
-
-    // Single-threaded so the stated thresholds were measured on exactly repeatable runs.
-    [TestInitialize]
-    public void OneThread()
-    {
-        _threads = get_num_threads();
-        set_num_threads(1);
-    }
-
-    [TestCleanup]
-    public void RestoreThreads() => set_num_threads(_threads);
 
     [TestMethod] // about 6 s for both runs: in the default run
     public void ATinyWaveGlowLowersItsLossInFp32AndBf16()

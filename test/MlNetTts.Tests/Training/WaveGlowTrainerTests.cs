@@ -1,27 +1,16 @@
 using MlNetTts.Training;
 using MlNetTts.WaveGlow;
+using MlNetTts.Tests.Fixtures;
 using static TorchSharp.torch;
 
 namespace MlNetTts.Tests.Training;
 
+// Single-threaded: the resume test compares parameters bit for bit, and this was only verified at one thread
+// for WaveGlow (Tacotron 2 was re-verified at two after the conv1d fix, see Conv1dFreedMemoryTests).
 [TestClass]
-public sealed class WaveGlowTrainerTests
+public sealed class WaveGlowTrainerTests : OneTorchThreadTests
 {
-    private int _threads;
-
     public TestContext TestContext { get; set; } = null!;
-
-    // Single-threaded: the resume test compares parameters bit for bit, and this was only verified at one thread
-    // for WaveGlow (Tacotron 2 was re-verified at two after the conv1d fix, see Conv1dFreedMemoryTests).
-    [TestInitialize]
-    public void OneThread()
-    {
-        _threads = get_num_threads();
-        set_num_threads(1);
-    }
-
-    [TestCleanup]
-    public void RestoreThreads() => set_num_threads(_threads);
 
     private static WaveGlowTrainingOptions Small(int epochs, string? output = null) => new()
     {
