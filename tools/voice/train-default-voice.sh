@@ -43,5 +43,5 @@ if [ -n "$newest" ]; then
   "${cli[@]}" train tacotron2 "${common[@]}" --resume "$newest"
 else
   "${cli[@]}" train tacotron2 "${common[@]}" --config "$here/tacotron2-small.json" --guided-attention-weight 5 \
-    -bs 32 --amp --epochs-per-checkpoint 1 --seed 1234
+    --gate-positive-weight 8 -bs 32 --amp --epochs-per-checkpoint 1 --seed 1234
 fi

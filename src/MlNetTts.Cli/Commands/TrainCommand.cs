@@ -134,11 +134,13 @@ internal static class TrainCommand
     {
         var common = new Common();
         var guided = new Option<double?>("--guided-attention-weight") { Description = "Weight of the guided-attention loss (0: the reference loss only)." };
+        var gateWeight = new Option<double?>("--gate-positive-weight") { Description = "Weight of the stop targets in the gate loss (1: the reference); 5-10 teaches the gate to stop in far fewer steps." };
         var framesPerStep = new Option<int?>("--n-frames-per-step") { Description = "Mel frames per decoder step (fresh runs; overrides --config)." };
         var melCache = new Option<string?>("--mel-cache") { Description = "Folder of mels from 'prepare --mel-cache' (<id>.safetensors); clips not in it are computed from the WAV." };
         var command = new Command("tacotron2", "Train Tacotron 2 (text -> mel) as NVIDIA's 'train.py -m Tacotron2'.");
         common.AddTo(command);
         command.Add(guided);
+        command.Add(gateWeight);
         command.Add(framesPerStep);
         command.Add(melCache);
         command.SetAction(r => CliApplication.Guard(console, command, () =>
@@ -156,6 +158,7 @@ internal static class TrainCommand
             }
             options = common.Apply(r, options);
             if (r.GetValue(guided) is { } gw) options = options with { GuidedAttentionWeight = gw };
+            if (r.GetValue(gateWeight) is { } pw) options = options with { GatePositiveWeight = pw };
             if (resume is not null)
                 trainer = Tacotron2Trainer.Resume(resume, options);
             else

@@ -200,7 +200,7 @@ public sealed class Tacotron2Trainer : IDisposable, ITrainingTask
         if (share is { IsWholeBatch: false }) cpuBatch = Rows(cpuBatch, share.Start, share.Length);
         var batch = device.type == TorchSharp.DeviceType.CPU ? cpuBatch : cpuBatch.To(device);
         var output = model.Forward(batch.TextPadded, batch.InputLengths, batch.MelPadded, batch.OutputLengths);
-        var terms = Tacotron2Loss.Compute(output, batch.MelPadded, batch.GatePadded);
+        var terms = Tacotron2Loss.Compute(output, batch.MelPadded, batch.GatePadded, Options.GatePositiveWeight);
         var total = terms.Total;
         var components = new List<(string, Tensor)> { ("mel", terms.MelLoss), ("postnet", terms.PostnetLoss), ("gate", terms.GateLoss) };
         if (Options.GuidedAttentionWeight > 0)

@@ -29,6 +29,12 @@ public sealed record Tacotron2TrainingOptions : TrainingOptions
     /// <summary>Width g of the guided-attention penalty's diagonal band (the paper's 0.2).</summary>
     public double GuidedAttentionSigma { get; init; } = 0.2;
 
+    /// <summary>
+    /// Weight of the stop targets in the gate loss (see <see cref="Tacotron2.Tacotron2Loss.Compute"/>); 1 (the default) is
+    /// the reference. Larger values teach the gate to stop sooner in training.
+    /// </summary>
+    public double GatePositiveWeight { get; init; } = 1.0;
+
     /// <summary>Half-width, as a fraction of the text length, of the band the reported diagonality score counts (see <see cref="AttentionDiagonality"/>).</summary>
     public double DiagonalityBand { get; init; } = 0.1;
 
@@ -37,6 +43,8 @@ public sealed record Tacotron2TrainingOptions : TrainingOptions
         base.Validate();
         if (!(GuidedAttentionWeight >= 0) || double.IsInfinity(GuidedAttentionWeight))
             throw new ArgumentException($"Training option {nameof(GuidedAttentionWeight)} = {GuidedAttentionWeight}: must be >= 0 and finite.", nameof(GuidedAttentionWeight));
+        if (!(GatePositiveWeight > 0) || double.IsInfinity(GatePositiveWeight))
+            throw new ArgumentException($"Training option {nameof(GatePositiveWeight)} = {GatePositiveWeight}: must be positive and finite.", nameof(GatePositiveWeight));
         if (!(GuidedAttentionSigma > 0) || double.IsInfinity(GuidedAttentionSigma))
             throw new ArgumentException($"Training option {nameof(GuidedAttentionSigma)} = {GuidedAttentionSigma}: must be positive.", nameof(GuidedAttentionSigma));
         if (!(DiagonalityBand > 0 && DiagonalityBand <= 1))
