@@ -37,9 +37,11 @@ internal static class VoiceCommand
         var fmax = CliOptions.NonNegative("--mel-fmax", MelSettings.Default.FMax, "Highest mel frequency (Hz) the model was trained with.");
         var maxSteps = new Option<int?>("--max-decoder-steps") { Description = "Decoder step cap stored with the voice (default: the checkpoint's); a cap near the longest sentence's need stops a babbling decoder early." };
         maxSteps.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--max-decoder-steps must be at least 1."); });
+        var gate = new Option<double?>("--gate-threshold") { Description = "Stop probability at which decoding ends, stored with the voice (default: the checkpoint's, 0.5 for the reference)." };
+        gate.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is { } g && !(g > 0 && g < 1)) r.AddError("--gate-threshold must be between 0 and 1."); });
         var command = new Command("export", "Write a voice folder from a Tacotron 2 checkpoint: weights (fp16 by default) and voice.json, each written atomically.")
         {
-            checkpoint, output, name, description, dtype, sentenceLength, iterations, fmax, maxSteps,
+            checkpoint, output, name, description, dtype, sentenceLength, iterations, fmax, maxSteps, gate,
         };
         command.SetAction(result => CliApplication.Guard(console, command, () =>
         {
@@ -56,7 +58,7 @@ internal static class VoiceCommand
                 GriffinLimIterations = result.GetValue(iterations),
             };
             var type = result.GetValue(dtype) switch { "bf16" => torch.ScalarType.BFloat16, "fp32" => torch.ScalarType.Float32, _ => torch.ScalarType.Float16 };
-            var voice = Voice.Export(path, result.GetValue(output)!, manifest, type, result.GetValue(maxSteps));
+            var voice = Voice.Export(path, result.GetValue(output)!, manifest, type, result.GetValue(maxSteps), result.GetValue(gate));
             console.Out.WriteLine($"{voice.Directory}: voice '{voice.Manifest.Name}', {new FileInfo(voice.WeightsPath).Length / 1e6:0.0} MB of weights");
             return ExitCodes.Ok;
         }));

@@ -100,18 +100,20 @@ public sealed class Voice
     /// Writes a voice folder from a Tacotron 2 training checkpoint (or any checkpoint <see cref="Tacotron2Trainer.LoadModel"/>
     /// reads): the weights in <paramref name="weightType"/> (fp16 halves the size; the model computes in float32 or
     /// mixed precision either way) and the manifest, each atomically. Architecture and mel settings come from the
-    /// checkpoint (its decoder step cap replaced by <paramref name="maxDecoderSteps"/> when given); <paramref name="manifest"/>
-    /// supplies the rest.
+    /// checkpoint (its decoder step cap and gate threshold replaced by <paramref name="maxDecoderSteps"/> and
+    /// <paramref name="gateThreshold"/> when given); <paramref name="manifest"/> supplies the rest.
     /// </summary>
-    public static Voice Export(string checkpointPath, string directory, VoiceManifest manifest, ScalarType weightType = ScalarType.Float16, int? maxDecoderSteps = null)
+    public static Voice Export(string checkpointPath, string directory, VoiceManifest manifest, ScalarType weightType = ScalarType.Float16,
+        int? maxDecoderSteps = null, double? gateThreshold = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(checkpointPath);
         using var model = Tacotron2Trainer.LoadModel(checkpointPath);
-        return Export(model, directory, manifest, weightType, maxDecoderSteps);
+        return Export(model, directory, manifest, weightType, maxDecoderSteps, gateThreshold);
     }
 
     /// <summary>Writes a voice folder from a Tacotron 2 in memory (see the checkpoint overload).</summary>
-    public static Voice Export(Tacotron2Model model, string directory, VoiceManifest manifest, ScalarType weightType = ScalarType.Float16, int? maxDecoderSteps = null)
+    public static Voice Export(Tacotron2Model model, string directory, VoiceManifest manifest, ScalarType weightType = ScalarType.Float16,
+        int? maxDecoderSteps = null, double? gateThreshold = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
@@ -120,7 +122,12 @@ public sealed class Voice
             throw new ArgumentException($"Voice weights are stored as Float16, BFloat16 or Float32, not {weightType}.", nameof(weightType));
         if (maxDecoderSteps is < 1) throw new ArgumentOutOfRangeException(nameof(maxDecoderSteps), maxDecoderSteps, "The decoder step cap must be at least 1.");
         System.IO.Directory.CreateDirectory(directory);
-        var config = maxDecoderSteps is { } cap ? model.Config with { MaxDecoderSteps = cap } : model.Config;
+        if (gateThreshold is { } g && !(g > 0 && g < 1)) throw new ArgumentOutOfRangeException(nameof(gateThreshold), gateThreshold, "The gate threshold must be between 0 and 1.");
+        var config = model.Config with
+        {
+            MaxDecoderSteps = maxDecoderSteps ?? model.Config.MaxDecoderSteps,
+            GateThreshold = gateThreshold ?? model.Config.GateThreshold,
+        };
         var written = manifest with { Format = VoiceManifest.CurrentFormat, Tacotron2 = config };
         using (var scope = NewDisposeScope())
         {

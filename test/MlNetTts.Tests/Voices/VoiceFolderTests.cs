@@ -45,6 +45,18 @@ public sealed class VoiceFolderTests
     }
 
     [TestMethod]
+    public void ExportCanSetTheDecoderCapAndGateThresholdTheVoiceSpeaksWith()
+    {
+        using var model = TinyModel();
+        var voice = Voice.Export(model, _dir, Manifest, maxDecoderSteps: 123, gateThreshold: 0.3);
+        Assert.AreEqual(SyntheticSpeech.TinyConfig with { MaxDecoderSteps = 123, GateThreshold = 0.3 }, voice.Manifest.Tacotron2);
+        using var loaded = voice.CreateTacotron2();
+        Assert.AreEqual(123, loaded.Config.MaxDecoderSteps);
+        Assert.AreEqual(0.3, loaded.Config.GateThreshold);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Voice.Export(model, _dir, Manifest, gateThreshold: 1.5));
+    }
+
+    [TestMethod]
     public void Float16WeightsTakeHalfTheBytesOfFloat32()
     {
         using var model = TinyModel();
