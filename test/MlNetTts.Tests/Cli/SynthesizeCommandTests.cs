@@ -115,9 +115,9 @@ public sealed class SynthesizeCommandTests
         var cases = new[]
         {
             (new[] { "synthesize", "--tacotron2", CliFixtures.Tacotron2Checkpoint, "--vocoder", "griffin-lim" }, "nothing to say"),
-            (new[] { "synthesize", "Hi." }, "--tacotron2"),
+            (new[] { "synthesize", "Hi.", "--tacotron2", CliFixtures.Tacotron2Checkpoint, "--voice", output.Path }, "not both"),
             (new[] { "synthesize", "Hi.", "--input-file", output["x.txt"], "--tacotron2", CliFixtures.Tacotron2Checkpoint }, "not both"),
-            (new[] { "synthesize", "Hi.", "--tacotron2", CliFixtures.Tacotron2Checkpoint }, "--waveglow"),
+            (new[] { "synthesize", "Hi.", "--tacotron2", CliFixtures.Tacotron2Checkpoint, "--vocoder", "waveglow" }, "--waveglow"),
             (new[] { "synthesize", "Hi.", "--precision", "fp8" }, "fp8"),
             (new[] { "synthesize", "--no-such-option" }, "--no-such-option"),
         };
@@ -128,6 +128,18 @@ public sealed class SynthesizeCommandTests
             StringAssert.Contains(run.Error, message, run.ToString());
             StringAssert.Contains(run.Error, "Usage:", run.ToString());
         }
+    }
+
+    [TestMethod]
+    public void WithoutAModelTheBundledVoiceSpeaksThroughGriffinLim()
+    {
+        using var output = new TempFolder();
+        var run = CliRun.Of("synthesize", "Good morning.", "-o", output.Path, "--seed", "1");
+        Assert.AreEqual(ExitCodes.Ok, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.Out, "griffin-lim");
+        var wav = Path.Combine(output.Path, "audio-001.wav");
+        Assert.IsTrue(File.Exists(wav), run.ToString());
+        Assert.IsGreaterThan(0.3, MlNetTts.Audio.WaveFile.Read(wav, targetSampleRate: null).Seconds, "a two-word sentence lasts a fraction of a second at least");
     }
 
     [TestMethod]
