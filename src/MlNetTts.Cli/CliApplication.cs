@@ -74,6 +74,18 @@ public static class CliApplication
     }
 
     /// <summary>Writes <paramref name="command"/>'s usage help.</summary>
+    /// <summary>The action of a command that only groups subcommands: says what to name, shows its help, exits with Usage.</summary>
+    internal static void RequireSubcommand(Command command, CliConsole console, string message)
+    {
+        command.SetAction(_ =>
+        {
+            console.Error.WriteLine(message);
+            console.Error.WriteLine();
+            WriteHelp(command, console.Error);
+            return ExitCodes.Usage;
+        });
+    }
+
     internal static void WriteHelp(Command command, TextWriter writer)
     {
         // System.CommandLine 3 keeps its help builder internal: ask the tree for "<path to command> --help".

@@ -19,13 +19,7 @@ internal static class PlotCommand
         command.Add(Mel(console));
         command.Add(Alignment(console));
         command.Add(Loss(console));
-        command.SetAction(_ =>
-        {
-            console.Error.WriteLine("mlnet-tts plot: name what to plot (mel, alignment or loss).");
-            console.Error.WriteLine();
-            CliApplication.WriteHelp(command, console.Error);
-            return ExitCodes.Usage;
-        });
+        CliApplication.RequireSubcommand(command, console, "mlnet-tts plot: name what to plot (mel, alignment or loss).");
         return command;
     }
 

@@ -37,13 +37,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train Tacotron 2 or WaveGlow as NVIDIA's train.py, on a dataset prepare accepts. Writes checkpoints (checkpoint_<Model>_<epoch>.safetensors), TensorBoard events and loss.csv (for 'plot loss') to --output-dir; Ctrl+C writes checkpoint_<Model>_cancelled.safetensors and exits 130.");
         command.Add(Tacotron2(console));
         command.Add(WaveGlow(console));
-        command.SetAction(_ =>
-        {
-            console.Error.WriteLine("mlnet-tts train: name the model: tacotron2 or waveglow.");
-            console.Error.WriteLine();
-            CliApplication.WriteHelp(command, console.Error);
-            return ExitCodes.Usage;
-        });
+        CliApplication.RequireSubcommand(command, console, "mlnet-tts train: name the model: tacotron2 or waveglow.");
         return command;
     }
 

@@ -14,13 +14,7 @@ internal static class VoiceCommand
     {
         var command = new Command("voice", "Work with voice folders (voice.json + Tacotron 2 weights): the form in which the bundled default voice ships.");
         command.Add(Export(console));
-        command.SetAction(_ =>
-        {
-            console.Error.WriteLine("mlnet-tts voice: name a subcommand (export).");
-            console.Error.WriteLine();
-            CliApplication.WriteHelp(command, console.Error);
-            return ExitCodes.Usage;
-        });
+        CliApplication.RequireSubcommand(command, console, "mlnet-tts voice: name a subcommand (export).");
         return command;
     }
 
@@ -31,7 +25,7 @@ internal static class VoiceCommand
         var name = new Option<string>("--name") { Description = "Short name of the voice.", Required = true };
         var description = CliOptions.WithDefault("--description", "", "One line on the voice (data, teacher).");
         var dtype = CliOptions.Choice("--dtype", "fp16", "Storage type of the weights (fp16 halves the size; computation stays fp32 or mixed).", "fp16", "bf16", "fp32");
-        var sentenceLength = CliOptions.PositiveInt("--max-sentence-length", new VoiceManifest { Name = "", Tacotron2 = new() }.SentenceMaxLength,
+        var sentenceLength = CliOptions.PositiveInt("--max-sentence-length", VoiceManifest.DefaultSentenceMaxLength,
             "Longest piece (characters) the voice speaks at once; keep it near the longest training transcript.");
         var iterations = CliOptions.PositiveInt("--griffin-lim-iters", GriffinLim.DefaultIterations, "Griffin-Lim iterations recorded as the voice's default.");
         var fmax = CliOptions.NonNegative("--mel-fmax", MelSettings.Default.FMax, "Highest mel frequency (Hz) the model was trained with.");

@@ -13,6 +13,9 @@ public sealed record VoiceManifest
     /// <summary>The <see cref="Format"/> this version of the library reads and writes.</summary>
     public const string CurrentFormat = "MlNetTts.Voice/1";
 
+    /// <summary>The default of <see cref="SentenceMaxLength"/>.</summary>
+    public const int DefaultSentenceMaxLength = 120;
+
     /// <summary>Format tag; a folder with another value is refused.</summary>
     public string Format { get; init; } = CurrentFormat;
 
@@ -32,7 +35,7 @@ public sealed record VoiceManifest
     public string WeightsFile { get; init; } = "tacotron2.safetensors";
 
     /// <summary>Longest sentence (characters) spoken in one piece; longer ones are split at punctuation first.</summary>
-    public int SentenceMaxLength { get; init; } = 120;
+    public int SentenceMaxLength { get; init; } = DefaultSentenceMaxLength;
 
     /// <summary>Griffin-Lim iterations when the voice is vocoded without a WaveGlow.</summary>
     public int GriffinLimIterations { get; init; } = GriffinLim.DefaultIterations;

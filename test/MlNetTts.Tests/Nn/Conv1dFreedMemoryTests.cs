@@ -1,4 +1,5 @@
 using MlNetTts.Nn;
+using MlNetTts.Tests.Fixtures;
 using static TorchSharp.torch;
 
 namespace MlNetTts.Tests.Nn;
@@ -9,20 +10,8 @@ namespace MlNetTts.Tests.Nn;
 /// Memory freed while holding NaN makes the leak visible; <see cref="Cast.Conv1d"/> must not depend on it.
 /// </summary>
 [TestClass]
-public sealed class Conv1dFreedMemoryTests
+public sealed class Conv1dFreedMemoryTests() : PinnedTorchThreadsTests(2)
 {
-    private int _threads;
-
-    [TestInitialize]
-    public void TwoThreads()
-    {
-        _threads = get_num_threads();
-        set_num_threads(2);
-    }
-
-    [TestCleanup]
-    public void RestoreThreads() => set_num_threads(_threads);
-
     /// <summary>Allocates and frees NaN-filled tensors of assorted sizes, so the allocator hands NaN memory back out.</summary>
     internal static void FreeNaNFilledMemory()
     {

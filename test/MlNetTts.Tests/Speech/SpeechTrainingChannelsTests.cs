@@ -16,7 +16,7 @@ namespace MlNetTts.Tests.Speech;
 /// </summary>
 // Single-threaded: cancelled and uncancelled runs are compared step for step.
 [TestClass]
-public sealed class SpeechTrainingChannelsTests : OneTorchThreadTests
+public sealed class SpeechTrainingChannelsTests() : PinnedTorchThreadsTests(1)
 {
     public TestContext TestContext { get; set; } = null!;
 

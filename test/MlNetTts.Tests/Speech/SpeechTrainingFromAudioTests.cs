@@ -15,7 +15,7 @@ namespace MlNetTts.Tests.Speech;
 /// </summary>
 // Single-threaded: the two runs compared must give bit-identical losses.
 [TestClass]
-public sealed class SpeechTrainingFromAudioTests : OneTorchThreadTests
+public sealed class SpeechTrainingFromAudioTests() : PinnedTorchThreadsTests(1)
 {
     public TestContext TestContext { get; set; } = null!;
 

@@ -21,7 +21,7 @@ namespace MlNetTts.Tests.Speech;
 // Single-threaded so the cross-process comparison does not depend on the parallel split of reductions; the
 // former multi-thread NaNs were libtorch's oneDNN conv1d reading freed memory (fixed in Cast.Conv1d).
 [TestClass]
-public sealed class SpeechTrainingTests : OneTorchThreadTests
+public sealed class SpeechTrainingTests() : PinnedTorchThreadsTests(1)
 {
     public TestContext TestContext { get; set; } = null!;
 

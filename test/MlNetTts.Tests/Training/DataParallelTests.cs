@@ -16,7 +16,7 @@ namespace MlNetTts.Tests.Training;
 /// </summary>
 // Single-threaded: the tolerances were measured on exactly repeatable runs.
 [TestClass]
-public sealed class DataParallelTests : OneTorchThreadTests
+public sealed class DataParallelTests() : PinnedTorchThreadsTests(1)
 {
     private const int Steps = 4; // 2 epochs of 2 batches
     private static Tacotron2TrainingOptions TacotronOptions(int batch, string? devices, Precision precision, bool concurrent) => new()

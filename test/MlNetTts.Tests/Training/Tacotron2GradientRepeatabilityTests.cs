@@ -1,25 +1,14 @@
 using MlNetTts.Data;
 using MlNetTts.Tacotron2;
 using MlNetTts.Tests.Nn;
+using MlNetTts.Tests.Fixtures;
 using static TorchSharp.torch;
 
 namespace MlNetTts.Tests.Training;
 
 [TestClass]
-public sealed class Tacotron2GradientRepeatabilityTests
+public sealed class Tacotron2GradientRepeatabilityTests() : PinnedTorchThreadsTests(2)
 {
-    private int _threads;
-
-    [TestInitialize]
-    public void TwoThreads()
-    {
-        _threads = get_num_threads();
-        set_num_threads(2);
-    }
-
-    [TestCleanup]
-    public void RestoreThreads() => set_num_threads(_threads);
-
     [TestMethod]
     public void TwoThreadTrainingGradientsAreFiniteAndRepeatBitForBitOverFreedNaNMemory()
     {

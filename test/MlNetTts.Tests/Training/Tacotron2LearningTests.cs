@@ -14,7 +14,7 @@ namespace MlNetTts.Tests.Training;
 /// </summary>
 // Single-threaded so the stated thresholds were measured on exactly repeatable runs.
 [TestClass]
-public sealed class Tacotron2LearningTests : OneTorchThreadTests
+public sealed class Tacotron2LearningTests() : PinnedTorchThreadsTests(1)
 {
     /// <summary>Validation loss (reference loss, teacher forced) must fall at least this many times.</summary>
     private const double LossFactor = 3;

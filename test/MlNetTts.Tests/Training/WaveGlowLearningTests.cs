@@ -14,7 +14,7 @@ namespace MlNetTts.Tests.Training;
 /// </summary>
 // Single-threaded so the stated thresholds were measured on exactly repeatable runs.
 [TestClass]
-public sealed class WaveGlowLearningTests : OneTorchThreadTests
+public sealed class WaveGlowLearningTests() : PinnedTorchThreadsTests(1)
 {
     /// <summary>Validation loss must fall by at least this many nats per sample (measured: 0.93 fp32, 0.95 bf16 over 60 steps).</summary>
     private const double MinimumImprovement = 0.5;

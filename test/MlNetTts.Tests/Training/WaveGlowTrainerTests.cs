@@ -8,7 +8,7 @@ namespace MlNetTts.Tests.Training;
 // Single-threaded: the resume test compares parameters bit for bit, and this was only verified at one thread
 // for WaveGlow (Tacotron 2 was re-verified at two after the conv1d fix, see Conv1dFreedMemoryTests).
 [TestClass]
-public sealed class WaveGlowTrainerTests : OneTorchThreadTests
+public sealed class WaveGlowTrainerTests() : PinnedTorchThreadsTests(1)
 {
     public TestContext TestContext { get; set; } = null!;
 
