@@ -15,10 +15,27 @@ public static class Cast
     {
         var scope = CastingScope.Current;
         CheckLayer(input, weight, bias, scope);
+        if (SmallBatch(scope, (input, weight, bias)) is { } fast) return fast;
         if (scope is null) return nn.functional.linear(input, weight, bias);
         using var x = input.to(scope.DType);
         using var y = nn.functional.linear(x, scope.Weight(weight), bias is null ? null : scope.Weight(bias));
         return y.to(input.dtype);
+    }
+
+    /// <summary>
+    /// Σ x W^T + b through <see cref="SmallBatchGemv"/> when it takes the operands (inference on CPU, 2-d float32
+    /// activations, batch &lt;= 8): weights in the scope's type (float32 without one), biases and accumulation in
+    /// float32. Null when it does not; the caller then runs libtorch.
+    /// </summary>
+    private static Tensor? SmallBatch(CastingScope? scope, params (Tensor X, Tensor W, Tensor? Bias)[] terms)
+    {
+        if (!SmallBatchGemv.Accepts(terms)) return null;
+        if (scope is not null)
+        {
+            for (int i = 0; i < terms.Length; i++) terms[i] = (terms[i].X, scope.Weight(terms[i].W), terms[i].Bias);
+            if (!SmallBatchGemv.Accepts(terms)) return null;
+        }
+        return SmallBatchGemv.LinearSum(terms, get_num_threads());
     }
 
     /// <summary>1-d convolution (cross-correlation) with zero padding.</summary>
@@ -113,7 +130,8 @@ public static class Cast
         TensorCheck.DType(h, input.dtype, nameof(h), "the input's dtype");
         TensorCheck.DType(c, input.dtype, nameof(c), "the input's dtype");
         using var scope = NewDisposeScope();
-        var gates = Linear(input, weightIh, biasIh) + Linear(h, weightHh, biasHh);
+        var gates = SmallBatch(CastingScope.Current, (input, weightIh, biasIh), (h, weightHh, biasHh))
+            ?? Linear(input, weightIh, biasIh) + Linear(h, weightHh, biasHh);
         var chunks = gates.chunk(4, dim: 1);
         var i = chunks[0].sigmoid();
         var f = chunks[1].sigmoid();

@@ -35,7 +35,7 @@ public sealed class Attention : nn.Module
     public (Tensor Context, Tensor Weights) Step(Tensor query, Tensor memory, Tensor processedMemory, Tensor attentionWeightsCat, Tensor? mask)
     {
         using var scope = NewDisposeScope();
-        var processedQuery = query_layer.call(query.unsqueeze(1));
+        var processedQuery = query_layer.call(query).unsqueeze(1);
         var processedLocation = location_layer.call(attentionWeightsCat);
         var energies = v.call((processedQuery + processedLocation + processedMemory).tanh()).squeeze(2);
         if (mask is not null) energies = energies.masked_fill(mask, MaskValue(energies.dtype));

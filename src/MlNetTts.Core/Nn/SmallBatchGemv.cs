@@ -1,0 +1,295 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using static TorchSharp.torch;
+
+namespace MlNetTts.Nn;
+
+/// <summary>
+/// Matrix-vector products for inference at batch 1-8 on CPU, reading float32 or bfloat16 weights once per call at
+/// close to memory bandwidth. Autoregressive decoding at small batch is a chain of such products whose weights
+/// (~73 MB fp32 in Tacotron 2's decoder) stream from DRAM every step; libtorch 2.10's kernels for a (1, K) x (K, N)
+/// product read them at 15-23 GB/s here (bf16 linear 15-21 GB/s), against ~31-36 GB/s a plain sum reaches
+/// (the gemv-kernels benchmark suite). Accumulation is float32 (fused multiply-add over 16-lane vectors), as
+/// oneDNN's bf16 kernels accumulate; activations stay float32 rather than being rounded to bfloat16 first.
+/// Only for inference: there is no autograd graph, so callers take this path only when gradients are off.
+/// </summary>
+internal static unsafe class SmallBatchGemv
+{
+    /// <summary>The largest batch the kernel takes; beyond it a GEMM is compute- rather than bandwidth-bound.</summary>
+    public const int MaxBatch = 8;
+
+    /// <summary>Whether this CPU runs the kernel (AVX-512F); otherwise callers use libtorch.</summary>
+    public static bool IsSupported => Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
+
+    /// <summary>
+    /// Off routes everything to libtorch, so benchmarks and tests compare both paths in one process. Process-wide;
+    /// do not flip it while another thread decodes.
+    /// </summary>
+    internal static bool Enabled { get; set; } = true;
+
+    /// <summary>Rows handed to each worker are a multiple of this (whole cache lines of the output, 4-row blocks).</summary>
+    private const int RowBlock = 16;
+
+    private const long MinBytesPerWorker = 1L << 20;
+
+    /// <summary>One (x, W) pair of a sum: x (B, K) float32, W (N, K) row-major float32 or bfloat16.</summary>
+    private readonly struct Term(nint x, nint w, int k, bool bf16, nint split)
+    {
+        public readonly nint X = x;
+        public readonly nint W = w;
+        public readonly int K = k;
+        public readonly bool BFloat16 = bf16;
+
+        /// <summary>For bfloat16 weights: x of each batch item as [even elements | odd elements] (K/2 each).</summary>
+        public readonly nint Split = split;
+    }
+
+    /// <summary>
+    /// Whether <see cref="LinearSum"/> can take these operands: CPU, no gradient needed, x float32 (B &lt;= 8, K),
+    /// weights contiguous (N, K) float32 or bfloat16 with one N, biases (N) float32 or bfloat16.
+    /// </summary>
+    public static bool Accepts(ReadOnlySpan<(Tensor X, Tensor W, Tensor? Bias)> terms)
+    {
+        if (!Enabled || !IsSupported || terms.Length == 0) return false;
+        bool gradients = is_grad_enabled();
+        long batch = terms[0].X.dim() == 2 ? terms[0].X.shape[0] : -1, n = terms[0].W.dim() == 2 ? terms[0].W.shape[0] : -1;
+        if (batch < 1 || batch > MaxBatch || n < 1 || n > int.MaxValue) return false;
+        foreach (var (x, w, bias) in terms)
+        {
+            if (x.device_type != TorchSharp.DeviceType.CPU || w.device_type != TorchSharp.DeviceType.CPU) return false;
+            if (gradients && (x.requires_grad || w.requires_grad || (bias?.requires_grad ?? false))) return false;
+            if (x.dtype != ScalarType.Float32 || x.dim() != 2 || x.shape[0] != batch) return false;
+            if (w.dtype is not (ScalarType.Float32 or ScalarType.BFloat16) || w.dim() != 2 || w.shape[0] != n || w.shape[1] != x.shape[1] || !w.is_contiguous()) return false;
+            if (bias is not null && (bias.device_type != TorchSharp.DeviceType.CPU || bias.dim() != 1 || bias.shape[0] != n
+                || bias.dtype is not (ScalarType.Float32 or ScalarType.BFloat16))) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// y (B, N) float32 = Σ_p x_p W_p^T + Σ_p b_p, for operands <see cref="Accepts"/> took. Rows are split over
+    /// <paramref name="threads"/> workers (the calling thread is one of them).
+    /// </summary>
+    public static Tensor LinearSum(ReadOnlySpan<(Tensor X, Tensor W, Tensor? Bias)> terms, int threads)
+    {
+        int batch = (int)terms[0].X.shape[0], rows = (int)terms[0].W.shape[0];
+        var y = empty(batch, rows, dtype: ScalarType.Float32);
+        var keep = new List<Tensor>(terms.Length);
+        var splits = new List<float[]>();
+        try
+        {
+            var packed = new Term[terms.Length];
+            for (int p = 0; p < terms.Length; p++)
+            {
+                var x = terms[p].X.is_contiguous() ? terms[p].X : Keep(keep, terms[p].X.contiguous());
+                int k = (int)x.shape[1];
+                bool bf16 = terms[p].W.dtype == ScalarType.BFloat16;
+                packed[p] = new Term(Address(x), Address(terms[p].W), k, bf16, bf16 ? SplitEvenOdd(x, batch, k, splits) : 0);
+            }
+            var bias = new float[rows];
+            foreach (var (_, _, b) in terms)
+            {
+                if (b is null) continue;
+                var b32 = b.dtype == ScalarType.Float32 && b.is_contiguous() ? b : Keep(keep, b.to(ScalarType.Float32).contiguous());
+                var values = MemoryMarshal.Cast<byte, float>(b32.bytes);
+                for (int n = 0; n < rows; n++) bias[n] += values[n];
+            }
+
+            nint output = Address(y);
+            // A worker per ~1 MB of weights at most: below that, handing rows to another thread costs more than it saves.
+            long weightBytes = 0;
+            foreach (var (_, w, _) in terms) weightBytes += w.numel() * w.element_size();
+            int parts = (int)Math.Clamp(Math.Min(threads, weightBytes / MinBytesPerWorker), 1, Math.Max(1, rows / RowBlock));
+            if (parts == 1)
+            {
+                Rows(packed, bias, output, batch, rows, 0, rows);
+            }
+            else
+            {
+                int chunk = (rows / parts + RowBlock - 1) / RowBlock * RowBlock;
+                Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts },
+                    part => Rows(packed, bias, output, batch, rows, Math.Min(rows, part * chunk), part == parts - 1 ? rows : Math.Min(rows, (part + 1) * chunk)));
+            }
+            return y;
+        }
+        catch
+        {
+            y.Dispose();
+            throw;
+        }
+        finally
+        {
+            foreach (var t in keep) t.Dispose();
+            GC.KeepAlive(splits);
+        }
+    }
+
+    /// <summary>
+    /// x (B, K) rearranged per batch item as [x0, x2, x4, ... | x1, x3, x5, ...] in a pinned array, so a 32-bit lane
+    /// of bfloat16 weights (elements 2j and 2j+1) meets its two activations without shuffles.
+    /// </summary>
+    private static nint SplitEvenOdd(Tensor x, int batch, int k, List<float[]> splits)
+    {
+        var split = GC.AllocateUninitializedArray<float>(batch * k, pinned: true);
+        splits.Add(split);
+        var source = MemoryMarshal.Cast<byte, float>(x.bytes);
+        int half = k / 2;
+        for (int b = 0; b < batch; b++)
+        {
+            var from = source.Slice(b * k, k);
+            var to = split.AsSpan(b * k, k);
+            for (int j = 0; j < half; j++)
+            {
+                to[j] = from[2 * j];
+                to[half + j] = from[2 * j + 1];
+            }
+        }
+        return (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(split));
+    }
+
+    private static Tensor Keep(List<Tensor> keep, Tensor t)
+    {
+        keep.Add(t);
+        return t;
+    }
+
+    /// <summary>The address of a contiguous CPU tensor's first element.</summary>
+    private static nint Address(Tensor t) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+
+    /// <summary>Output rows [from, to) of every batch item; 4 rows at a time so 4 independent sums hide FMA latency.</summary>
+    private static void Rows(Term[] terms, float[] bias, nint y, int batch, int n, int from, int to)
+    {
+        float* yp = (float*)y;
+        {
+            int row = from;
+            for (; row + 4 <= to; row += 4)
+                for (int b = 0; b < batch; b++)
+                {
+                    var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero;
+                    var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
+                    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                    foreach (var t in terms)
+                    {
+                        float* x = (float*)t.X + (long)b * t.K;
+                        if (t.BFloat16) Block4BFloat16(t, row, b, ref a0, ref a1, ref a2, ref a3, ref s0, ref s1, ref s2, ref s3);
+                        else Block4<Float32Weights>(t, row, x, ref a0, ref a1, ref a2, ref a3, ref s0, ref s1, ref s2, ref s3);
+                    }
+                    float* o = yp + (long)b * n + row;
+                    o[0] = Vector512.Sum(a0) + s0 + bias[row];
+                    o[1] = Vector512.Sum(a1) + s1 + bias[row + 1];
+                    o[2] = Vector512.Sum(a2) + s2 + bias[row + 2];
+                    o[3] = Vector512.Sum(a3) + s3 + bias[row + 3];
+                }
+            for (; row < to; row++)
+                for (int b = 0; b < batch; b++)
+                {
+                    float sum = bias[row];
+                    foreach (var t in terms)
+                    {
+                        float* x = (float*)t.X + (long)b * t.K;
+                        for (int k = 0; k < t.K; k++)
+                            sum += (t.BFloat16 ? BFloat16Weights.Scalar(t.W, (long)row * t.K + k) : Float32Weights.Scalar(t.W, (long)row * t.K + k)) * x[k];
+                    }
+                    yp[(long)b * n + row] = sum;
+                }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block4<TWeights>(in Term t, int row, float* x,
+        ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3,
+        ref float s0, ref float s1, ref float s2, ref float s3) where TWeights : struct, IWeights
+    {
+        long k = t.K, r0 = row * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
+        long i = 0;
+        for (; i + 16 <= k; i += 16)
+        {
+            var xv = Vector512.Load(x + i);
+            a0 = Avx512F.FusedMultiplyAdd(TWeights.Load(t.W, r0 + i), xv, a0);
+            a1 = Avx512F.FusedMultiplyAdd(TWeights.Load(t.W, r1 + i), xv, a1);
+            a2 = Avx512F.FusedMultiplyAdd(TWeights.Load(t.W, r2 + i), xv, a2);
+            a3 = Avx512F.FusedMultiplyAdd(TWeights.Load(t.W, r3 + i), xv, a3);
+        }
+        for (; i < k; i++)
+        {
+            s0 += TWeights.Scalar(t.W, r0 + i) * x[i];
+            s1 += TWeights.Scalar(t.W, r1 + i) * x[i];
+            s2 += TWeights.Scalar(t.W, r2 + i) * x[i];
+            s3 += TWeights.Scalar(t.W, r3 + i) * x[i];
+        }
+    }
+
+    /// <summary>
+    /// Four rows of bfloat16 weights, 32 at a time: each 32-bit lane holds elements 2j (low half) and 2j+1 (high
+    /// half); shifting left by 16 gives element 2j as a float32, masking the low half gives element 2j+1 (both exact),
+    /// one load and two integer ops feed two FMAs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block4BFloat16(in Term t, int row, int b,
+        ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3,
+        ref float s0, ref float s1, ref float s2, ref float s3)
+    {
+        long k = t.K, half = k / 2;
+        float* even = (float*)t.Split + (long)b * k, odd = even + half;
+        ushort* w = (ushort*)t.W;
+        ushort* w0 = w + row * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+        var highHalf = Vector512.Create(0xFFFF0000u);
+        var c0 = Vector512<float>.Zero; var c1 = Vector512<float>.Zero;
+        var c2 = Vector512<float>.Zero; var c3 = Vector512<float>.Zero;
+        long i = 0;
+        for (; i + 32 <= k; i += 32)
+        {
+            var xe = Vector512.Load(even + i / 2);
+            var xo = Vector512.Load(odd + i / 2);
+            var v0 = Vector512.Load((uint*)(w0 + i)); var v1 = Vector512.Load((uint*)(w1 + i));
+            var v2 = Vector512.Load((uint*)(w2 + i)); var v3 = Vector512.Load((uint*)(w3 + i));
+            a0 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v0, 16).AsSingle(), xe, a0);
+            c0 = Avx512F.FusedMultiplyAdd((v0 & highHalf).AsSingle(), xo, c0);
+            a1 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v1, 16).AsSingle(), xe, a1);
+            c1 = Avx512F.FusedMultiplyAdd((v1 & highHalf).AsSingle(), xo, c1);
+            a2 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v2, 16).AsSingle(), xe, a2);
+            c2 = Avx512F.FusedMultiplyAdd((v2 & highHalf).AsSingle(), xo, c2);
+            a3 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v3, 16).AsSingle(), xe, a3);
+            c3 = Avx512F.FusedMultiplyAdd((v3 & highHalf).AsSingle(), xo, c3);
+        }
+        a0 += c0; a1 += c1; a2 += c2; a3 += c3;
+        float* x = (float*)t.X + (long)b * k;
+        for (; i < k; i++)
+        {
+            s0 += BFloat16Weights.Scalar(t.W, row * k + i) * x[i];
+            s1 += BFloat16Weights.Scalar(t.W, (row + 1) * k + i) * x[i];
+            s2 += BFloat16Weights.Scalar(t.W, (row + 2) * k + i) * x[i];
+            s3 += BFloat16Weights.Scalar(t.W, (row + 3) * k + i) * x[i];
+        }
+    }
+
+    /// <summary>How 16 weights starting at an element index become 16 float32 lanes.</summary>
+    private interface IWeights
+    {
+        static abstract Vector512<float> Load(nint w, long index);
+
+        static abstract float Scalar(nint w, long index);
+    }
+
+    private struct Float32Weights : IWeights
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load(nint w, long index) => Vector512.Load((float*)w + index);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Scalar(nint w, long index) => ((float*)w)[index];
+    }
+
+    /// <summary>bfloat16 is the top half of a float32: widen to 32 bits and shift left by 16 (exact).</summary>
+    private struct BFloat16Weights : IWeights
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load(nint w, long index) =>
+            Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512UInt32(Vector256.Load((ushort*)w + index)), 16).AsSingle();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Scalar(nint w, long index) => BitConverter.Int32BitsToSingle(((ushort*)w)[index] << 16);
+    }
+}

@@ -1,0 +1,84 @@
+using MlNetTts.Benchmarks.Harness;
+using MlNetTts.Nn;
+using static TorchSharp.torch;
+
+namespace MlNetTts.Benchmarks.Suites;
+
+/// <summary>
+/// Which libtorch call computes a batch-1 matrix-vector product fastest: the decoder's four LSTM matrices
+/// (default config) as linear(x, W), mv(W, x), and x @ W^T with a pre-transposed contiguous copy, in float32 and
+/// bfloat16, on 2 threads and 1. Reports the weight-read bandwidth each reaches: the batch-1 step is bound by it.
+/// </summary>
+public sealed class GemvKernelSuite : IBenchmarkSuite
+{
+    private const double GB = 1e9;
+
+    public string Name => "gemv-kernels";
+
+    public string Description => "Batch-1 GEMV on the decoder's LSTM matrices: linear vs mv vs pre-transposed matmul, fp32/bf16, weight GB/s";
+
+    public ResultTable Run(bool quick)
+    {
+        int threads = get_num_threads();
+        int reps = quick ? 50 : 200;
+        var table = new ResultTable($"Batch-1 GEMV kernels (4 decoder LSTM matrices in sequence, best / median of {reps})",
+            "kernel", "threads", "dtype", "MB", "best ms", "median ms", "best GB/s");
+        var shapes = new (long N, long K)[] { (4096, 768), (4096, 1024), (4096, 1536), (4096, 1024) };
+        manual_seed(1);
+        try
+        {
+            foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+            {
+                var weights = shapes.Select(s => randn(s.N, s.K).to(dtype)).ToArray();
+                var transposed = weights.Select(w => w.t().contiguous()).ToArray();
+                var inputs = shapes.Select(s => randn(1, s.K).to(dtype)).ToArray();
+                var inputs32 = inputs.Select(x => x.to(ScalarType.Float32)).ToArray();
+                var vectors = inputs.Select(x => x.squeeze(0)).ToArray();
+                var outs = shapes.Select(s => empty(1, s.N, dtype: dtype)).ToArray();
+                long bytes = weights.Sum(w => w.numel() * w.element_size());
+                var kernels = new (string Name, Action Run)[]
+                {
+                    ("linear(x, W)", () => { for (int i = 0; i < 4; i++) nn.functional.linear(inputs[i], weights[i]).Dispose(); }),
+                    ("mv(W, x)", () => { for (int i = 0; i < 4; i++) weights[i].mv(vectors[i]).Dispose(); }),
+                    ("matmul(x, W^T contiguous)", () => { for (int i = 0; i < 4; i++) inputs[i].matmul(transposed[i]).Dispose(); }),
+                    ("matmul(W, x^T)", () => { for (int i = 0; i < 4; i++) weights[i].matmul(inputs[i].t()).Dispose(); }),
+                    ("SmallBatchGemv, per matrix", () => { for (int i = 0; i < 4; i++) Ours(get_num_threads(), (inputs32[i], weights[i], null)).Dispose(); }),
+                    ("SmallBatchGemv, W_ih + W_hh fused", () =>
+                    {
+                        Ours(get_num_threads(), (inputs32[0], weights[0], null), (inputs32[1], weights[1], null)).Dispose();
+                        Ours(get_num_threads(), (inputs32[2], weights[2], null), (inputs32[3], weights[3], null)).Dispose();
+                    }),
+                };
+                for (int i = 0; i < 4; i++)
+                {
+                    // The kernel accumulates in float32 from float32 activations; compare with libtorch in float32.
+                    using var expected = nn.functional.linear(inputs[i].to(ScalarType.Float32), weights[i].to(ScalarType.Float32));
+                    using var actual = Ours(1, (inputs32[i], weights[i], null));
+                    double error = (actual - expected).abs().max().item<float>();
+                    if (error > 1e-3) throw new InvalidOperationException($"SmallBatchGemv differs from linear by {error} on matrix {i} ({dtype}).");
+                }
+                foreach (int t in threads > 1 ? new[] { threads, 1 } : new[] { threads })
+                {
+                    set_num_threads(t);
+                    foreach (var (name, run) in kernels)
+                    {
+                        var (median, min) = Timing.Measure(run, warmup: 5, repetitions: reps);
+                        table.Add(name, t, dtype.ToString(), bytes / 1e6, min, median, bytes / (min / 1000) / GB);
+                    }
+                }
+                foreach (var t in weights.Concat(transposed).Concat(inputs).Concat(inputs32).Concat(vectors).Concat(outs)) t.Dispose();
+            }
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
+        return table;
+    }
+
+    private static Tensor Ours(int threads, params (Tensor X, Tensor W, Tensor? Bias)[] terms)
+    {
+        if (!SmallBatchGemv.Accepts(terms)) throw new InvalidOperationException("SmallBatchGemv refused the operands (no AVX-512 here?).");
+        return SmallBatchGemv.LinearSum(terms, threads);
+    }
+}
