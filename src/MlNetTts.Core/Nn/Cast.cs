@@ -15,12 +15,33 @@ public static class Cast
     {
         var scope = CastingScope.Current;
         CheckLayer(input, weight, bias, scope);
+        if (scope is not null && IsSmallAtInference(input, weight, bias)) scope = null;
         if (SmallBatch(scope, (input, weight, bias)) is { } fast) return fast;
         if (scope is null) return nn.functional.linear(input, weight, bias);
         using var x = input.to(scope.DType);
         using var y = nn.functional.linear(x, scope.Weight(weight), bias is null ? null : scope.Weight(bias));
         return y.to(input.dtype);
     }
+
+    /// <summary>
+    /// Layers with fewer float32 weight bytes than this run in float32 at inference even inside a casting scope: they
+    /// are bound by per-op overhead, not by reading their weights, and casting the activations to 16 bits and back
+    /// costs more than the product saves (the decoder's prenet, attention and projection layers; its LSTMs, encoder
+    /// and postnet are larger).
+    /// </summary>
+    internal const long SmallLayerBytes = 1L << 20;
+
+    /// <summary>
+    /// A layer whose weights are under <see cref="SmallLayerBytes"/>, on float32 activations, with no gradient to
+    /// record: such layers skip the casting scope.
+    /// </summary>
+    private static bool IsSmallAtInference(Tensor input, Tensor weight, Tensor? bias) =>
+        weight.numel() * sizeof(float) < SmallLayerBytes && input.dtype == ScalarType.Float32 && weight.dtype == ScalarType.Float32
+        && !NeedsGradient(input, weight, bias);
+
+    /// <summary>Whether autograd would record an op on these operands.</summary>
+    private static bool NeedsGradient(Tensor a, Tensor b, Tensor? c) =>
+        is_grad_enabled() && (a.requires_grad || b.requires_grad || (c?.requires_grad ?? false));
 
     /// <summary>
     /// Σ x W^T + b through <see cref="SmallBatchGemv"/> when it takes the operands (inference on CPU, 2-d float32
@@ -43,6 +64,7 @@ public static class Cast
     {
         var scope = CastingScope.Current;
         CheckLayer(input, weight, bias, scope);
+        if (scope is not null && IsSmallAtInference(input, weight, bias)) scope = null;
         // On CPU, libtorch 2.10's own conv1d is used only for float32 with in and out channels both multiples
         // of 16; everything else runs as im2col + matmul:
         // - float32 (oneDNN, 2+ intra-op threads): oneDNN copies activations into blocked layouts whose channel
@@ -114,6 +136,9 @@ public static class Cast
         // Outside a scope the operands meet as they are; mixed dtypes would abort the process in libtorch.
         if (scope is null) TensorCheck.DType(b, a.dtype, nameof(b), "a's dtype, outside a CastingScope");
         if (scope is null) return a.matmul(b);
+        // A vector-times-matrix product at inference (the attention context, every decoder step) stays float32:
+        // casting the matrix each call costs more than the product.
+        if (a.dim() >= 2 && a.shape[^2] == 1 && a.dtype == b.dtype && !NeedsGradient(a, b, null)) return a.matmul(b);
         using var a16 = a.to(scope.DType);
         using var b16 = b.to(scope.DType);
         using var y = a16.matmul(b16);

@@ -109,7 +109,7 @@ internal static unsafe class SmallBatchGemv
             else
             {
                 int chunk = (rows / parts + RowBlock - 1) / RowBlock * RowBlock;
-                Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts },
+                KernelWorkers.Run(parts,
                     part => Rows(packed, bias, output, batch, rows, Math.Min(rows, part * chunk), part == parts - 1 ? rows : Math.Min(rows, (part + 1) * chunk)));
             }
             return y;

@@ -203,7 +203,7 @@ public sealed class DecoderProfileSuite : IBenchmarkSuite
                 (attentionHidden, attentionCell) = Gates(gatesIh + gatesHh, attentionCell);
                 Mark("attention_rnn gates");
 
-                var query = Cast.Linear(attentionHidden.unsqueeze(1), P("attention_layer.query_layer.linear_layer.weight"), null);
+                var query = Cast.Linear(attentionHidden, P("attention_layer.query_layer.linear_layer.weight"), null).unsqueeze(1);
                 Mark("attention query");
                 var location = Cast.Conv1d(stack([weights, weightsCum], 1), P("attention_layer.location_layer.location_conv.conv.weight"), null, 1, padding);
                 location = Cast.Linear(location.transpose(1, 2), P("attention_layer.location_layer.location_dense.linear_layer.weight"), null);

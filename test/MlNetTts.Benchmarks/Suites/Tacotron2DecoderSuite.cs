@@ -9,6 +9,8 @@ namespace MlNetTts.Benchmarks.Suites;
 /// Decoder step time of the full default Tacotron 2 (random weights): 200 steps with the gate stop disabled, over
 /// a 100-step random encoder memory, at batch 1 and 4, float32 and mixed (bf16 on CPU). One casting scope per
 /// inference call, as Tacotron2Model.Infer opens it (the one-off weight cast is included in the per-step figure).
+/// Each configuration runs with our small-batch GEMV kernel and with libtorch's linear, so the gain is a ratio
+/// measured in one run.
 /// </summary>
 public sealed class Tacotron2DecoderSuite : IBenchmarkSuite
 {
@@ -22,7 +24,7 @@ public sealed class Tacotron2DecoderSuite : IBenchmarkSuite
     public ResultTable Run(bool quick)
     {
         var table = new ResultTable($"Tacotron 2 decoder step ({Steps} steps, T_in {EncoderSteps}, {get_num_threads()} threads, prenet dropout on)",
-            "batch", "precision", "median ms/step", "min ms/step");
+            "batch", "precision", "GEMV", "median ms/step", "min ms/step");
         manual_seed(1);
         using var model = new Tacotron2Model(new Tacotron2Config());
         model.eval();
@@ -32,6 +34,7 @@ public sealed class Tacotron2DecoderSuite : IBenchmarkSuite
             using var memory = randn(batch, EncoderSteps, config.EncoderEmbeddingDim);
             using var lengths = full(new long[] { batch }, EncoderSteps, dtype: ScalarType.Int64);
             foreach (var precision in new[] { Precision.Float32, Precision.Mixed })
+            foreach (bool kernel in SmallBatchGemv.IsSupported ? new[] { true, false } : new[] { false })
             {
                 void Decode()
                 {
@@ -40,8 +43,16 @@ public sealed class Tacotron2DecoderSuite : IBenchmarkSuite
                     using var result = model.Decoder.Infer(memory, lengths, Steps, config.GateThreshold, earlyStopping: false);
                     if (result.Steps != Steps) throw new InvalidOperationException($"decoded {result.Steps} steps, expected {Steps}");
                 }
-                var (median, min) = Timing.Measure(Decode, warmup: 1, repetitions: quick ? 1 : 5);
-                table.Add(batch, precision.ToString(), median / Steps, min / Steps);
+                SmallBatchGemv.Enabled = kernel;
+                try
+                {
+                    var (median, min) = Timing.Measure(Decode, warmup: 1, repetitions: quick ? 1 : 5);
+                    table.Add(batch, precision.ToString(), kernel ? "SmallBatchGemv" : "libtorch", median / Steps, min / Steps);
+                }
+                finally
+                {
+                    SmallBatchGemv.Enabled = true;
+                }
             }
         }
         return table;

@@ -28,8 +28,9 @@ public sealed class CastingScopeTests
         using var scope = NewDisposeScope();
         manual_seed(2);
         var x = randn(16, 64);
-        var w = randn(32, 64);
-        var b = randn(32);
+        // Trainable weights: at inference a layer this small would skip the scope (see the next test).
+        var w = randn(32, 64).requires_grad_(true);
+        var b = randn(32).requires_grad_(true);
         var reference = nn.functional.linear(x, w, b);
 
         Tensor reduced;
@@ -40,6 +41,29 @@ public sealed class CastingScopeTests
         // bfloat16 keeps 8 significant bits: relative error per product ~2^-8, summed over 64 terms.
         TensorAssert.Close(reference, reduced, atol: 0.25, rtol: 0.02, "bf16 linear");
         Assert.IsFalse(reference.allclose(reduced, rtol: 0, atol: 0), "the math really ran in bfloat16");
+    }
+
+    [TestMethod]
+    public void AtInferenceLayersUnderAMegabyteStayFloat32AndLargerOnesUseTheScope()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        manual_seed(4);
+        var x = randn(2, 1024);
+        var small = randn(64, 1024); // 256 KB in float32
+        var large = randn(512, 1024); // 2 MB
+
+        Tensor smallResult, largeResult;
+        using (CastingScope.Enter(ScalarType.BFloat16))
+        {
+            smallResult = Cast.Linear(x, small, null);
+            largeResult = Cast.Linear(x, large, null);
+        }
+
+        TensorAssert.Close(nn.functional.linear(x, small, null), smallResult, 1e-4, 1e-5, "small layer, float32");
+        var largeReference = nn.functional.linear(x, large, null);
+        TensorAssert.Close(largeReference, largeResult, atol: 1.0, rtol: 0.02, "large layer, bf16 weights");
+        Assert.IsTrue((largeReference - largeResult).abs().max().item<float>() > 1e-3, "the large layer's weights really were bfloat16");
     }
 
     [TestMethod]
