@@ -7,7 +7,7 @@ namespace MlNetTts.Nn;
 /// libtorch ops in between, and a thread-pool worker that went to sleep in between wakes too late to take its
 /// share (the caller then does all the rows alone). These threads spin briefly after each job, so the next call
 /// finds them awake, then block. The caller always works too and takes any part no helper has claimed, so a late
-/// or missing helper costs speed, never correctness.
+/// or missing helper costs speed, never correctness. A spinning helper yields its core to any other runnable thread.
 /// </summary>
 internal static class KernelWorkers
 {
@@ -140,7 +140,9 @@ internal static class KernelWorkers
             {
                 var job = Interlocked.Exchange(ref _pending, null);
                 if (job is not null) return job;
-                Thread.SpinWait(30);
+                // Give the core away whenever anything else wants it (libtorch's own OpenMP threads run the ops
+                // between our calls); spin only on an otherwise idle core.
+                if (!Thread.Yield()) Thread.SpinWait(30);
             }
             while (Stopwatch.GetTimestamp() - start < SpinTicks);
             return null;

@@ -158,10 +158,19 @@ internal static unsafe class SmallBatchGemv
     /// <summary>The address of a contiguous CPU tensor's first element.</summary>
     private static nint Address(Tensor t) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
 
-    /// <summary>Output rows [from, to) of every batch item; 4 rows at a time so 4 independent sums hide FMA latency.</summary>
+    /// <summary>
+    /// Output rows [from, to) of every batch item. Batch 1-2: 4 rows at a time, so 4 independent sums hide FMA
+    /// latency. Batch 3-8: one row at a time against 4 batch items, so each weight is loaded (and widened) once per
+    /// group of 4 items rather than once per item.
+    /// </summary>
     private static void Rows(Term[] terms, float[] bias, nint y, int batch, int n, int from, int to)
     {
         float* yp = (float*)y;
+        if (batch >= 3)
+        {
+            RowsByGroupsOfFour(terms, bias, yp, batch, n, from, to);
+            return;
+        }
         {
             int row = from;
             for (; row + 4 <= to; row += 4)
@@ -194,6 +203,97 @@ internal static unsafe class SmallBatchGemv
                     }
                     yp[(long)b * n + row] = sum;
                 }
+        }
+    }
+
+    private static void RowsByGroupsOfFour(Term[] terms, float[] bias, float* yp, int batch, int n, int from, int to)
+    {
+        for (int row = from; row < to; row++)
+            for (int first = 0; first < batch; first += 4)
+            {
+                int count = Math.Min(4, batch - first);
+                var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero;
+                var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                foreach (var t in terms)
+                {
+                    if (t.BFloat16) Row1x4BFloat16(t, row, first, count, ref a0, ref a1, ref a2, ref a3, ref s0, ref s1, ref s2, ref s3);
+                    else Row1x4Float32(t, row, first, count, ref a0, ref a1, ref a2, ref a3, ref s0, ref s1, ref s2, ref s3);
+                }
+                // Items past the batch's end reused the group's last item; their sums are dropped.
+                float* o = yp + (long)first * n + row;
+                o[0] = Vector512.Sum(a0) + s0 + bias[row];
+                if (count > 1) o[n] = Vector512.Sum(a1) + s1 + bias[row];
+                if (count > 2) o[2L * n] = Vector512.Sum(a2) + s2 + bias[row];
+                if (count > 3) o[3L * n] = Vector512.Sum(a3) + s3 + bias[row];
+            }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row1x4Float32(in Term t, int row, int first, int count,
+        ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3,
+        ref float s0, ref float s1, ref float s2, ref float s3)
+    {
+        long k = t.K;
+        float* w = (float*)t.W + row * k;
+        float* x0 = (float*)t.X + first * k;
+        float* x1 = x0 + (count > 1 ? k : 0), x2 = x0 + (count > 2 ? 2 * k : 0), x3 = x0 + (count > 3 ? 3 * k : 0);
+        long i = 0;
+        for (; i + 16 <= k; i += 16)
+        {
+            var wv = Vector512.Load(w + i);
+            a0 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(x0 + i), a0);
+            a1 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(x1 + i), a1);
+            a2 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(x2 + i), a2);
+            a3 = Avx512F.FusedMultiplyAdd(wv, Vector512.Load(x3 + i), a3);
+        }
+        for (; i < k; i++)
+        {
+            s0 += w[i] * x0[i];
+            s1 += w[i] * x1[i];
+            s2 += w[i] * x2[i];
+            s3 += w[i] * x3[i];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row1x4BFloat16(in Term t, int row, int first, int count,
+        ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3,
+        ref float s0, ref float s1, ref float s2, ref float s3)
+    {
+        long k = t.K, half = k / 2;
+        ushort* w = (ushort*)t.W + row * k;
+        float* e0 = (float*)t.Split + first * k;
+        float* e1 = e0 + (count > 1 ? k : 0), e2 = e0 + (count > 2 ? 2 * k : 0), e3 = e0 + (count > 3 ? 3 * k : 0);
+        var highHalf = Vector512.Create(0xFFFF0000u);
+        var c0 = Vector512<float>.Zero; var c1 = Vector512<float>.Zero;
+        var c2 = Vector512<float>.Zero; var c3 = Vector512<float>.Zero;
+        long i = 0;
+        for (; i + 32 <= k; i += 32)
+        {
+            var v = Vector512.Load((uint*)(w + i));
+            var even = Avx512F.ShiftLeftLogical(v, 16).AsSingle();
+            var odd = (v & highHalf).AsSingle();
+            long j = i / 2;
+            a0 = Avx512F.FusedMultiplyAdd(even, Vector512.Load(e0 + j), a0);
+            c0 = Avx512F.FusedMultiplyAdd(odd, Vector512.Load(e0 + half + j), c0);
+            a1 = Avx512F.FusedMultiplyAdd(even, Vector512.Load(e1 + j), a1);
+            c1 = Avx512F.FusedMultiplyAdd(odd, Vector512.Load(e1 + half + j), c1);
+            a2 = Avx512F.FusedMultiplyAdd(even, Vector512.Load(e2 + j), a2);
+            c2 = Avx512F.FusedMultiplyAdd(odd, Vector512.Load(e2 + half + j), c2);
+            a3 = Avx512F.FusedMultiplyAdd(even, Vector512.Load(e3 + j), a3);
+            c3 = Avx512F.FusedMultiplyAdd(odd, Vector512.Load(e3 + half + j), c3);
+        }
+        a0 += c0; a1 += c1; a2 += c2; a3 += c3;
+        float* x0 = (float*)t.X + first * k;
+        float* x1 = x0 + (count > 1 ? k : 0), x2 = x0 + (count > 2 ? 2 * k : 0), x3 = x0 + (count > 3 ? 3 * k : 0);
+        for (; i < k; i++)
+        {
+            float wi = BFloat16Weights.Scalar(t.W, row * k + i);
+            s0 += wi * x0[i];
+            s1 += wi * x1[i];
+            s2 += wi * x2[i];
+            s3 += wi * x3[i];
         }
     }
 
