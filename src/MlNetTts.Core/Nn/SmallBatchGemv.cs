@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -33,6 +34,8 @@ internal static unsafe class SmallBatchGemv
     private const int RowBlock = 16;
 
     private const long MinBytesPerWorker = 1L << 20;
+
+    [ThreadStatic] private static float[]? _scratch;
 
     /// <summary>One (x, W) pair of a sum: x (B, K) float32, W (N, K) row-major float32 or bfloat16.</summary>
     private readonly struct Term(nint x, nint w, int k, bool bf16, nint split)
@@ -77,16 +80,23 @@ internal static unsafe class SmallBatchGemv
         int batch = (int)terms[0].X.shape[0], rows = (int)terms[0].W.shape[0];
         var y = empty(batch, rows, dtype: ScalarType.Float32);
         var keep = new List<Tensor>(terms.Length);
-        var splits = new List<float[]>();
+        int splitOffset = 0;
         try
         {
+            // One pinned scratch array per thread holds the split activations, reused by every call (a call
+            // finishes before the thread's next); sized before any address into it is taken.
+            long scratch = 0;
+            foreach (var (x, w, _) in terms)
+                if (w.dtype == ScalarType.BFloat16) scratch += x.numel();
+            if (scratch > 0 && (_scratch is null || _scratch.Length < scratch))
+                _scratch = GC.AllocateUninitializedArray<float>((int)scratch, pinned: true);
             var packed = new Term[terms.Length];
             for (int p = 0; p < terms.Length; p++)
             {
                 var x = terms[p].X.is_contiguous() ? terms[p].X : Keep(keep, terms[p].X.contiguous());
                 int k = (int)x.shape[1];
                 bool bf16 = terms[p].W.dtype == ScalarType.BFloat16;
-                packed[p] = new Term(Address(x), Address(terms[p].W), k, bf16, bf16 ? SplitEvenOdd(x, batch, k, splits) : 0);
+                packed[p] = new Term(Address(x), Address(terms[p].W), k, bf16, bf16 ? SplitEvenOdd(x, batch, k, ref splitOffset) : 0);
             }
             var bias = new float[rows];
             foreach (var (_, _, b) in terms)
@@ -122,7 +132,6 @@ internal static unsafe class SmallBatchGemv
         finally
         {
             foreach (var t in keep) t.Dispose();
-            GC.KeepAlive(splits);
         }
     }
 
@@ -130,23 +139,26 @@ internal static unsafe class SmallBatchGemv
     /// x (B, K) rearranged per batch item as [x0, x2, x4, ... | x1, x3, x5, ...] in a pinned array, so a 32-bit lane
     /// of bfloat16 weights (elements 2j and 2j+1) meets its two activations without shuffles.
     /// </summary>
-    private static nint SplitEvenOdd(Tensor x, int batch, int k, List<float[]> splits)
+    private static nint SplitEvenOdd(Tensor x, int batch, int k, ref int offset)
     {
-        var split = GC.AllocateUninitializedArray<float>(batch * k, pinned: true);
-        splits.Add(split);
+        Debug.Assert(_scratch is not null && _scratch.Length >= offset + batch * k, "scratch sized by LinearSum");
+        var split = _scratch.AsSpan(offset, batch * k);
+        int needed = offset + batch * k;
+        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(split));
+        offset = needed;
         var source = MemoryMarshal.Cast<byte, float>(x.bytes);
         int half = k / 2;
         for (int b = 0; b < batch; b++)
         {
             var from = source.Slice(b * k, k);
-            var to = split.AsSpan(b * k, k);
+            var to = split.Slice(b * k, k);
             for (int j = 0; j < half; j++)
             {
                 to[j] = from[2 * j];
                 to[half + j] = from[2 * j + 1];
             }
         }
-        return (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(split));
+        return address;
     }
 
     private static Tensor Keep(List<Tensor> keep, Tensor t)

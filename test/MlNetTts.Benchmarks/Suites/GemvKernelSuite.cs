@@ -68,6 +68,16 @@ public sealed class GemvKernelSuite : IBenchmarkSuite
                 }
                 foreach (var t in weights.Concat(transposed).Concat(inputs).Concat(inputs32).Concat(vectors).Concat(outs)) t.Dispose();
             }
+            // The fixed cost of one call (checks, output tensor, bias; one thread) on a matrix
+            // too small to take time of its own: what a kernel call adds to a decoder step beyond its weight read.
+            using var tinyX = randn(1, 64);
+            using var tinyW = randn(64, 64);
+            using var tinyB = randn(64);
+            var tinyTerms = new (Tensor, Tensor, Tensor?)[] { (tinyX, tinyW, tinyB) };
+            var (tinyMedian, tinyMin) = Timing.Measure(() => Ours(threads, tinyTerms).Dispose(), warmup: 100, repetitions: reps * 10);
+            table.Add("SmallBatchGemv call overhead (64 x 64)", threads, "Float32", tinyW.numel() * 4 / 1e6, tinyMin, tinyMedian, "-");
+            var (linearMedian, linearMin) = Timing.Measure(() => nn.functional.linear(tinyX, tinyW, tinyB).Dispose(), warmup: 100, repetitions: reps * 10);
+            table.Add("libtorch linear call (64 x 64)", threads, "Float32", tinyW.numel() * 4 / 1e6, linearMin, linearMedian, "-");
         }
         finally
         {
