@@ -35,6 +35,45 @@ public sealed class WaveGlowProfileSuite : IBenchmarkSuite
         int reps = quick ? 3 : 7;
         using var noGrad = no_grad();
 
+        // One whole WN (the first flow's): NVIDIA's op order (forward) against the inference path (Infer), before and
+        // after NativeHeap keeps freed memory in the process; both paths must agree.
+        using (var wnScope = NewDisposeScope())
+        {
+            var wn = new WaveNet(config.NGroup / 2, mel, config.WN, weightNorm: false);
+            wn.eval();
+            foreach (var p in wn.parameters()) p.normal_(0, 0.05);
+            var audio = randn(1, config.NGroup / 2, groups);
+            var spectWn = randn(1, groups, mel).permute(0, 2, 1);
+            double wnFlop = config.WN.NLayers * (2.0 * 2 * c * c * kernel + 2.0 * 2 * c * mel + 2.0 * 2 * c * c) * groups;
+            foreach (bool retained in new[] { false, true })
+            {
+                if (retained) NativeHeap.RetainFreedMemory();
+                foreach (var precision in new[] { Precision.Float32, Precision.Mixed })
+                {
+                    string heap = retained ? "freed memory kept" : "default heap";
+                    Tensor Old() { using var cast = precision.Enter(audio.device); return wn.call(audio, spectWn); }
+                    Tensor New()
+                    {
+                        using var cast = precision.Enter(audio.device);
+                        var type = cast?.DType ?? ScalarType.Float32;
+                        var w = wn.PrepareInference(cast);
+                        var taps = empty(new[] { 1, wn.KernelSize * wn.Channels, groups }, type);
+                        return wn.Infer(audio, spectWn.to(type).contiguous(), w, taps);
+                    }
+                    double diff;
+                    using (var check = NewDisposeScope()) diff = (Old() - New()).abs().max().item<float>();
+                    foreach (var (label, op) in new (string, Func<Tensor>)[] { ("forward (NVIDIA op order)", Old), ("Infer (stacked taps)", New) })
+                    {
+                        long faults = MinorFaults();
+                        var (median, _) = Timing.Measure(() => { using var s = NewDisposeScope(); op(); }, warmup: 1, repetitions: reps);
+                        faults = (MinorFaults() - faults) / (reps + 1);
+                        table.Add($"one WN, {label}, {heap}; max diff {diff:G3}", precision.ToString(), config.NFlows, median, median * config.NFlows, wnFlop / (median / 1000) / 1e9, faults);
+                    }
+                }
+            }
+        }
+        if (Only == "WN") return table;
+
         foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
         {
             using var scope = NewDisposeScope();
