@@ -162,7 +162,7 @@ public sealed class WaveGlowModel : nn.Module<Tensor, Tensor, WaveGlowOutput>
             throw new ArgumentException("WaveGlow: the mel holds NaN or infinite values; a mel must be finite.", nameof(mel));
         NativeHeap.RetainFreedMemory();
         using var casting = EnterPrecision();
-        var spect = GroupedConditioning(mel);
+        var spect = upsample.GroupedForInference(mel, Config.NGroup) ?? GroupedConditioning(mel);
         long batch = spect.shape[0], groups = spect.shape[2];
         // Made once for all flows: the conditioning contiguous and in the compute type (every WN layer reads it),
         // the WNs' weights in inference form, and the scratch their stacked dilated taps go into.

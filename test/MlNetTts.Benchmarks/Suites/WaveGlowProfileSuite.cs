@@ -45,7 +45,7 @@ public sealed class WaveGlowProfileSuite : IBenchmarkSuite
             var audio = randn(1, config.NGroup / 2, groups);
             var spectWn = randn(1, groups, mel).permute(0, 2, 1);
             double wnFlop = config.WN.NLayers * (2.0 * 2 * c * c * kernel + 2.0 * 2 * c * mel + 2.0 * 2 * c * c) * groups;
-            foreach (bool retained in new[] { false, true })
+            foreach (bool retained in Only is null or "WN" ? new[] { false, true } : [])
             {
                 if (retained) NativeHeap.RetainFreedMemory();
                 foreach (var precision in new[] { Precision.Float32, Precision.Mixed })
@@ -72,9 +72,9 @@ public sealed class WaveGlowProfileSuite : IBenchmarkSuite
                 }
             }
         }
-        if (Only == "WN") return table;
 
-        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        // WAVEGLOW_PROFILE_ONLY=WN or =infer: only the whole-WN rows, or the parts of Infer and its total.
+        foreach (var dtype in Only is "WN" or "infer" ? [] : new[] { ScalarType.Float32, ScalarType.BFloat16 })
         {
             using var scope = NewDisposeScope();
             var x = randn(1, c, groups).to(dtype);
@@ -189,13 +189,40 @@ public sealed class WaveGlowProfileSuite : IBenchmarkSuite
         using var model = new WaveGlowModel(config, weightNorm: false);
         model.eval();
         using var melIn = randn(1, config.NMelChannels, Frames) - 5;
-        foreach (var precision in Only is null ? new[] { Precision.Float32, Precision.Mixed } : [])
+        // The parts of Infer outside the WNs.
+        if (Only is null or "infer")
+        {
+            long faults = MinorFaults();
+            var (median, _) = Timing.Measure(() => { using var s = NewDisposeScope(); model.GroupedConditioning(melIn).contiguous(); }, warmup: 1, repetitions: reps);
+            table.Add("upsample + group conditioning (contiguous)", "fp32", 1, median, median, "-", (MinorFaults() - faults) / (reps + 1));
+            var conv = model.InvertibleConvs[0];
+            var z = randn(1, conv.Channels, groups);
+            faults = MinorFaults();
+            (median, _) = Timing.Measure(() => { using var s = NewDisposeScope(); conv.Reverse(z); }, warmup: 1, repetitions: reps);
+            table.Add("invertible 1x1 conv reverse", "fp32", config.NFlows, median, median * config.NFlows, "-", (MinorFaults() - faults) / (reps + 1));
+            var half = randn(1, conv.Channels / 2, groups);
+            var st = randn(1, conv.Channels, groups);
+            (median, _) = Timing.Measure(() =>
+            {
+                using var s = NewDisposeScope();
+                var x1 = (half - st.narrow(1, 0, conv.Channels / 2)) / st.narrow(1, conv.Channels / 2, conv.Channels / 2).exp();
+                cat(new[] { half, x1 }, 1);
+            }, warmup: 1, repetitions: reps);
+            table.Add("coupling (x1 - b) / exp(s), cat", "fp32", config.NFlows, median, median * config.NFlows, "-", "-");
+        }
+        foreach (var precision in Only is null or "infer" ? new[] { Precision.Float32, Precision.Mixed } : [])
         {
             model.Precision = precision;
             long faults = MinorFaults();
             int runs = quick ? 1 : 3;
             var (median, _) = Timing.Measure(() => { using var s = NewDisposeScope(); model.Infer(melIn, 0.6, new Generator(2)); }, warmup: 1, repetitions: runs);
             table.Add($"WaveGlowModel.Infer total ({Frames * config.UpsampleStride / (double)median * 1000:F0} samples/s)", precision.ToString(), 1, median, median, "-", (MinorFaults() - faults) / (runs + 1));
+            faults = MinorFaults();
+            (median, _) = Timing.Measure(() => { using var s = NewDisposeScope(); model.GroupedConditioning(melIn).contiguous(); }, warmup: 1, repetitions: reps);
+            table.Add("upsample + group conditioning, after Infer", "fp32", 1, median, median, "-", (MinorFaults() - faults) / (reps + 1));
+            faults = MinorFaults();
+            (median, _) = Timing.Measure(() => { using var s = NewDisposeScope(); using var ng = no_grad(); model.Upsampler.call(melIn); }, warmup: 1, repetitions: reps);
+            table.Add("upsample only (no_grad), after Infer", "fp32", 1, median, median, "-", (MinorFaults() - faults) / (reps + 1));
         }
         return table;
     }
