@@ -118,6 +118,15 @@ public static class Cast
     {
         using var scope = NewDisposeScope();
         long n = input.shape[0], cin = input.shape[1], cout = weight.shape[0], k = weight.shape[2];
+        // A pointwise conv needs no columns: W (Cout, Cin) @ x (N, Cin, L) directly, output contiguous (N, Cout, L).
+        if (k == 1 && stride == 1 && padding == 0)
+        {
+            var w2 = weight.reshape(cout, cin);
+            var pointwise = bias is null ? w2.matmul(input)
+                : n == 1 ? addmm(bias.unsqueeze(-1), w2, input[0], 1, 1).unsqueeze(0) // the bias rides in the GEMM
+                : w2.matmul(input) + bias.unsqueeze(-1);
+            return pointwise.MoveToOuterDisposeScope();
+        }
         var padded = padding > 0 ? nn.functional.pad(input, new[] { padding, padding }) : input;
         long span = dilation * (k - 1) + 1;
         var windows = padded.unfold(2, span, stride); // (N, Cin, Lout, span)

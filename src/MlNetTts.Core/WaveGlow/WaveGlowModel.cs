@@ -160,9 +160,16 @@ public sealed class WaveGlowModel : nn.Module<Tensor, Tensor, WaveGlowOutput>
         // NaN in the conditioning spreads through every flow into NaN audio; refuse it where the caller can see why.
         if (!mel.isfinite().all().item<bool>())
             throw new ArgumentException("WaveGlow: the mel holds NaN or infinite values; a mel must be finite.", nameof(mel));
+        NativeHeap.RetainFreedMemory();
         using var casting = EnterPrecision();
-        var spect = GroupedConditioning(mel);
+        var spect = upsample.GroupedForInference(mel, Config.NGroup) ?? GroupedConditioning(mel);
         long batch = spect.shape[0], groups = spect.shape[2];
+        // Made once for all flows: the conditioning contiguous and in the compute type (every WN layer reads it),
+        // the WNs' weights in inference form, and the scratch their stacked dilated taps go into.
+        var computeType = casting?.DType ?? spect.dtype;
+        var spectReady = spect.to(computeType).contiguous();
+        var weights = WN.Select(w => w.PrepareInference(casting)).ToList();
+        var taps = empty(new[] { batch, WN[0].KernelSize * WN[0].Channels, groups }, computeType, spect.device);
 
         var x = Draw(noise, new[] { batch, (long)Config.RemainingChannels, groups }, spect) * sigma;
         for (int k = Config.NFlows - 1; k >= 0; k--)
@@ -170,7 +177,7 @@ public sealed class WaveGlowModel : nn.Module<Tensor, Tensor, WaveGlowOutput>
             long nHalf = x.shape[1] / 2;
             var x0 = x.narrow(1, 0, nHalf);
             var x1 = x.narrow(1, nHalf, x.shape[1] - nHalf);
-            var output = WN[k].call(x0, spect);
+            var output = WN[k].Infer(x0, spectReady, weights[k], taps);
             var s = output.narrow(1, nHalf, output.shape[1] - nHalf);
             var b = output.narrow(1, 0, nHalf);
             x1 = (x1 - b) / s.exp();
