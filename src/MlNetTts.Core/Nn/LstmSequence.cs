@@ -16,24 +16,29 @@ namespace MlNetTts.Nn;
 internal sealed class LstmSequence
 {
     private readonly Tensor _weightT;   // (in + H, 4H), detached, in the compute type
+    private readonly Tensor? _weight;   // (4H, in + H) for SmallBatchGemv, or null when libtorch multiplies
     private readonly Tensor[] _biasAndSink;  // per step (B, 4H) views: value b_ih + b_hh, gradient -> the weights' node
     private readonly ScalarType? _computeType;
     private readonly Recorded _recorded;
 
-    private LstmSequence(Tensor weightT, Tensor[] biasAndSink, ScalarType? computeType, Recorded recorded)
+    private LstmSequence(Tensor weightT, Tensor? weight, Tensor[] biasAndSink, ScalarType? computeType, Recorded recorded)
     {
         _weightT = weightT;
+        _weight = weight;
         _biasAndSink = biasAndSink;
         _computeType = computeType;
         _recorded = recorded;
     }
+
+    /// <summary>Off: training steps every cell with <see cref="Cast.LstmCell"/> (benchmarks compare both in one run).</summary>
+    internal static bool Enabled { get; set; } = true;
 
     /// <summary>
     /// Whether the deferred form applies: gradients are being recorded for these weights. Otherwise callers step
     /// with <see cref="Cast.LstmCell"/>.
     /// </summary>
     public static bool Applies(Tensor weightIh, Tensor weightHh, Tensor biasIh, Tensor biasHh) =>
-        is_grad_enabled() && (weightIh.requires_grad || weightHh.requires_grad || biasIh.requires_grad || biasHh.requires_grad);
+        Enabled && is_grad_enabled() && (weightIh.requires_grad || weightHh.requires_grad || biasIh.requires_grad || biasHh.requires_grad);
 
     /// <summary>
     /// Starts a sequence of <paramref name="steps"/> steps of batch <paramref name="batch"/>. Its tensors belong to the
@@ -45,13 +50,19 @@ internal sealed class LstmSequence
         var scope = CastingScope.Current;
         var recorded = new Recorded(weightIh.shape[1], scope?.DType, (int)steps);
         Tensor weightT;
+        Tensor? weight = null;
         using (no_grad())
         {
-            using var w = cat([weightIh.detach(), weightHh.detach()], 1);
-            weightT = (scope is null ? w.t().contiguous() : w.to(scope.DType).t().contiguous());
+            var w = cat([weightIh.detach(), weightHh.detach()], 1);
+            if (scope is not null) w = w.to(scope.DType);
+            weightT = w.t().contiguous();
+            // At batch <= 8 the per-step products (x W^T forward, g W backward) are weight-bandwidth-bound, and
+            // libtorch's GEMM reaches a fraction of the bandwidth there; the small-batch kernel reads each weight
+            // at close to it (float32 activations and sums, weights float32 or the scope's bfloat16).
+            if (UseSmallBatchKernel(weightIh, batch, scope)) weight = w;
         }
         var sink = WeightGradient.apply(weightIh, weightHh, biasIh, biasHh, recorded, steps, batch);
-        return new LstmSequence(weightT, sink.unbind(0), scope?.DType, recorded);
+        return new LstmSequence(weightT, weight, sink.unbind(0), scope?.DType, recorded);
     }
 
     /// <summary>Step <paramref name="t"/>: input (B, in), state (B, H) each -> new (h, c), float32.</summary>
@@ -59,9 +70,18 @@ internal sealed class LstmSequence
     {
         using var scope = NewDisposeScope();
         var xh = cat([input, h], 1);
-        if (_computeType is { } type) xh = xh.to(type);
-        _recorded.Add(t, xh);
-        var gates = _computeType is null ? _biasAndSink[t].addmm(xh, _weightT) : xh.matmul(_weightT).to(ScalarType.Float32) + _biasAndSink[t];
+        Tensor gates;
+        if (_weight is not null)
+        {
+            _recorded.Add(t, _computeType is { } type16 ? xh.to(type16) : xh);
+            gates = ConstantWeightProduct.apply(xh, this) + _biasAndSink[t];
+        }
+        else
+        {
+            if (_computeType is { } type) xh = xh.to(type);
+            _recorded.Add(t, xh);
+            gates = _computeType is null ? _biasAndSink[t].addmm(xh, _weightT) : xh.matmul(_weightT).to(ScalarType.Float32) + _biasAndSink[t];
+        }
         var chunks = gates.chunk(4, dim: 1);
         var i = chunks[0].sigmoid();
         var f = chunks[1].sigmoid();
@@ -70,6 +90,53 @@ internal sealed class LstmSequence
         var cNext = f * c + i * g;
         var hNext = o * cNext.tanh();
         return (hNext.MoveToOuterDisposeScope(), cNext.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Off: libtorch multiplies every step (benchmarks compare both in one run).</summary>
+    internal static bool SmallBatchKernel { get; set; } = true;
+
+    private static bool UseSmallBatchKernel(Tensor weight, long batch, CastingScope? scope) =>
+        SmallBatchKernel && SmallBatchGemv.IsSupported && batch <= SmallBatchGemv.MaxBatch && weight.device_type == TorchSharp.DeviceType.CPU
+        && scope?.DType is null or ScalarType.BFloat16;
+
+    /// <summary>
+    /// [x, h] (B, in + H) float32 times the sequence's constant weights through <see cref="SmallBatchGemv"/>: forward
+    /// <c>xh Wᵀ</c>, backward <c>g W</c> (the weights' own gradient is <see cref="WeightGradient"/>'s).
+    /// </summary>
+    private sealed class ConstantWeightProduct : autograd.SingleTensorFunction<ConstantWeightProduct>
+    {
+        public override string Name => nameof(LstmSequence) + "." + nameof(ConstantWeightProduct);
+
+        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+        {
+            var sequence = (LstmSequence)vars[1];
+            // The graph holds the transposed weights (the sequence's own tensors die with the forward's dispose scope).
+            ctx.save_for_backward([sequence._weightT]);
+            return Multiply((Tensor)vars[0], sequence._weight!);
+        }
+
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+        {
+            var saved = ctx.get_saved_variables();
+            try
+            {
+                return [Multiply(gradOutput, saved[0]), null!];
+            }
+            finally
+            {
+                foreach (var t in saved) t.Dispose();
+            }
+        }
+
+        /// <summary>x (B, K) float32 times W (N, K)ᵀ; libtorch when the kernel declines the operands.</summary>
+        private static Tensor Multiply(Tensor x, Tensor w)
+        {
+            using var detached = x.detach();
+            (Tensor, Tensor, Tensor?)[] terms = [(detached, w, null)];
+            if (SmallBatchGemv.Accepts(terms)) return SmallBatchGemv.LinearSum(terms, get_num_threads());
+            using var w32 = w.to(ScalarType.Float32);
+            return detached.matmul(w32.t());
+        }
     }
 
     /// <summary>The steps' <c>[x_t, h_t]</c> (detached, in the compute type), kept for the weight gradient.</summary>

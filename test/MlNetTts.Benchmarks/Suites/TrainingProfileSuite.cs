@@ -43,6 +43,19 @@ public sealed class TrainingProfileSuite : IBenchmarkSuite
             foreach (var (part, seconds) in phases)
                 table.Add(part, precision.ToString(), "-", "-", seconds);
             table.Add("whole step", precision.ToString(), "-", "-", phases.Sum(kv => kv.Value));
+            // The same step with the LSTM weight gradients accumulated step by step (autograd's own way), same run.
+            LstmSequence.Enabled = false;
+            try
+            {
+                var before = Median(Enumerable.Range(0, 1 + repetitions).Select(_ => StepPhases(model, adam, batch)).Skip(1).ToList());
+                foreach (var (part, seconds) in before.Where(kv => kv.Key.StartsWith("decoder", StringComparison.Ordinal) || kv.Key.StartsWith("backward", StringComparison.Ordinal)))
+                    table.Add($"{part}, per-step LSTM weight gradients", precision.ToString(), "-", "-", seconds);
+                table.Add("whole step, per-step LSTM weight gradients", precision.ToString(), "-", "-", before.Sum(kv => kv.Value));
+            }
+            finally
+            {
+                LstmSequence.Enabled = true;
+            }
 
             foreach (var (part, run) in LoopParts(model))
             {
@@ -137,11 +150,15 @@ public sealed class TrainingProfileSuite : IBenchmarkSuite
         long tIn = TextLength + 4, e = config.EncoderEmbeddingDim;
 
 
-        (double, double) Loop(Func<int, Tensor> step)
+        (double, double) Loop(Func<int, Tensor> step) => StartAndLoop(() => step);
+
+        // start() runs inside the timed forward (e.g. a sequence's one-off weight concatenation).
+        (double, double) StartAndLoop(Func<Func<int, Tensor>> start)
         {
             using var scope = NewDisposeScope();
             var outputs = new List<Tensor>(MelFrames);
             var clock = Stopwatch.StartNew();
+            var step = start();
             for (int t = 0; t < MelFrames; t++)
             {
                 using var stepScope = NewDisposeScope();
@@ -169,6 +186,24 @@ public sealed class TrainingProfileSuite : IBenchmarkSuite
             {
                 var (h, c) = decoderRnn.Step(Leaf(Batch, config.AttentionRnnDim + e), Leaf(Batch, config.DecoderRnnDim), Leaf(Batch, config.DecoderRnnDim));
                 return h + c;
+            })),
+            ("attention_rnn LstmSequence (weight gradient once per sequence)", () => StartAndLoop(() =>
+            {
+                var sequence = attentionRnn.StartSequence(MelFrames, Batch)!;
+                return t =>
+                {
+                    var (h, c) = sequence.Step(t, Leaf(Batch, config.PrenetDim + e), Leaf(Batch, config.AttentionRnnDim), Leaf(Batch, config.AttentionRnnDim));
+                    return h + c;
+                };
+            })),
+            ("decoder_rnn LstmSequence (weight gradient once per sequence)", () => StartAndLoop(() =>
+            {
+                var sequence = decoderRnn.StartSequence(MelFrames, Batch)!;
+                return t =>
+                {
+                    var (h, c) = sequence.Step(t, Leaf(Batch, config.AttentionRnnDim + e), Leaf(Batch, config.DecoderRnnDim), Leaf(Batch, config.DecoderRnnDim));
+                    return h + c;
+                };
             })),
             ("attention location layer (conv 2->32 + dense)", () => Loop(_ => location.call(Leaf(Batch, 2, tIn)))),
             ("attention step whole (query, location, energies, softmax, context)", () =>
