@@ -15,7 +15,7 @@ namespace MlNetTts.Nn;
 /// </summary>
 internal sealed class LstmSequence
 {
-    private readonly Tensor _weightT;   // (in + H, 4H), detached, in the compute type
+    private readonly Tensor _weightT;   // (in + H, 4H), detached, in the compute type (a transposed view for libtorch)
     private readonly Tensor? _weight;   // (4H, in + H) for SmallBatchGemv, or null when libtorch multiplies
     private readonly Tensor[] _biasAndSink;  // per step (B, 4H) views: value b_ih + b_hh, gradient -> the weights' node
     private readonly ScalarType? _computeType;
@@ -55,11 +55,19 @@ internal sealed class LstmSequence
         {
             var w = cat([weightIh.detach(), weightHh.detach()], 1);
             if (scope is not null) w = w.to(scope.DType);
-            weightT = w.t().contiguous();
             // At batch <= 8 the per-step products (x W^T forward, g W backward) are weight-bandwidth-bound, and
-            // libtorch's GEMM reaches a fraction of the bandwidth there; the small-batch kernel reads each weight
-            // at close to it (float32 activations and sums, weights float32 or the scope's bfloat16).
-            if (UseSmallBatchKernel(weightIh, batch, scope)) weight = w;
+            // libtorch's float32 GEMM reaches a fraction of the bandwidth there; the small-batch kernel reads each
+            // weight at close to it (it needs W and W^T row-major). libtorch's bfloat16 product (oneDNN) is faster
+            // than the kernel's bfloat16 path at batch 8 (measured), and wants W as (4H, in + H) both ways.
+            if (UseSmallBatchKernel(weightIh, batch, scope))
+            {
+                weight = w;
+                weightT = w.t().contiguous();
+            }
+            else
+            {
+                weightT = w.t();
+            }
         }
         var sink = WeightGradient.apply(weightIh, weightHh, biasIh, biasHh, recorded, steps, batch);
         return new LstmSequence(weightT, weight, sink.unbind(0), scope?.DType, recorded);
@@ -97,10 +105,10 @@ internal sealed class LstmSequence
 
     private static bool UseSmallBatchKernel(Tensor weight, long batch, CastingScope? scope) =>
         SmallBatchKernel && SmallBatchGemv.IsSupported && batch <= SmallBatchGemv.MaxBatch && weight.device_type == TorchSharp.DeviceType.CPU
-        && scope?.DType is null or ScalarType.BFloat16;
+        && scope is null;
 
     /// <summary>
-    /// [x, h] (B, in + H) float32 times the sequence's constant weights through <see cref="SmallBatchGemv"/>: forward
+    /// [x, h] (B, in + H) float32 times the sequence's constant float32 weights through <see cref="SmallBatchGemv"/>: forward
     /// <c>xh Wᵀ</c>, backward <c>g W</c> (the weights' own gradient is <see cref="WeightGradient"/>'s).
     /// </summary>
     private sealed class ConstantWeightProduct : autograd.SingleTensorFunction<ConstantWeightProduct>
@@ -128,14 +136,12 @@ internal sealed class LstmSequence
             }
         }
 
-        /// <summary>x (B, K) float32 times W (N, K)ᵀ; libtorch when the kernel declines the operands.</summary>
+        /// <summary>x (B, K) times W (N, K)ᵀ, float32; libtorch when the kernel declines the operands.</summary>
         private static Tensor Multiply(Tensor x, Tensor w)
         {
             using var detached = x.detach();
             (Tensor, Tensor, Tensor?)[] terms = [(detached, w, null)];
-            if (SmallBatchGemv.Accepts(terms)) return SmallBatchGemv.LinearSum(terms, get_num_threads());
-            using var w32 = w.to(ScalarType.Float32);
-            return detached.matmul(w32.t());
+            return SmallBatchGemv.Accepts(terms) ? SmallBatchGemv.LinearSum(terms, get_num_threads()) : detached.matmul(w.t());
         }
     }
 

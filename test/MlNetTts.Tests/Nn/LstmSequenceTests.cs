@@ -10,11 +10,21 @@ public sealed class LstmSequenceTests
     private const int Steps = 6, Batch = 3, InputSize = 5, Hidden = 4;
 
     [TestMethod]
-    public void Float32SequenceMatchesStepByStepCellsInOutputsAndEveryGradient()
+    [DataRow(true, DisplayName = "small-batch kernel")]
+    [DataRow(false, DisplayName = "libtorch products")]
+    public void Float32SequenceMatchesStepByStepCellsInOutputsAndEveryGradient(bool smallBatchKernel)
     {
-        var (expected, actual) = BothWays(precision: null);
-        for (int i = 0; i < expected.Count; i++)
-            TensorAssert.Close(expected[i], actual[i], 1e-5, 1e-5, Label(i));
+        LstmSequence.SmallBatchKernel = smallBatchKernel;
+        try
+        {
+            var (expected, actual) = BothWays(precision: null);
+            for (int i = 0; i < expected.Count; i++)
+                TensorAssert.Close(expected[i], actual[i], 1e-5, 1e-5, Label(i));
+        }
+        finally
+        {
+            LstmSequence.SmallBatchKernel = true;
+        }
     }
 
     [TestMethod]
