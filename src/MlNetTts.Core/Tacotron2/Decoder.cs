@@ -76,6 +76,9 @@ public sealed class Decoder : nn.Module
         var mask = PaddingMask(memoryLengths, memory.shape[1], memory.device);
         var processedMemory = attention_layer.ProcessMemory(memory);
         var state = DecoderState.Zeros(batch, memory.shape[1], _attentionRnnDim, _decoderRnnDim, _encoderDim, memory.dtype, memory.device);
+        // With gradients on, the LSTMs' weight gradients are computed once for all steps (see LstmSequence).
+        var attentionSequence = attention_rnn.StartSequence(steps, batch);
+        var decoderSequence = decoder_rnn.StartSequence(steps, batch);
 
         var mels = new List<Tensor>((int)steps);
         var gates = new List<Tensor>((int)steps);
@@ -86,7 +89,7 @@ public sealed class Decoder : nn.Module
             DecoderState next;
             using (NewDisposeScope())
             {
-                (mel, gate, next) = Step(prenetInputs[t], state, memory, processedMemory, mask);
+                (mel, gate, next) = Step(prenetInputs[t], state, memory, processedMemory, mask, (int)t, attentionSequence, decoderSequence);
                 mel.MoveToOuterDisposeScope();
                 gate.MoveToOuterDisposeScope();
                 next.MoveToOuterDisposeScope();
@@ -191,16 +194,23 @@ public sealed class Decoder : nn.Module
     }
 
     /// <summary>One decoder step. Returns the mel frame(s) (B, n_mel*r), the gate logit (B, 1) and the next state.</summary>
-    private (Tensor Mel, Tensor Gate, DecoderState Next) Step(Tensor prenetFrame, DecoderState s, Tensor memory, Tensor processedMemory, Tensor mask)
+    private (Tensor Mel, Tensor Gate, DecoderState Next) Step(Tensor prenetFrame, DecoderState s, Tensor memory, Tensor processedMemory, Tensor mask,
+        int t = 0, LstmSequence? attentionSequence = null, LstmSequence? decoderSequence = null)
     {
-        var (attentionHidden, attentionCell) = attention_rnn.Step(cat([prenetFrame, s.AttentionContext], -1), s.AttentionHidden, s.AttentionCell);
+        var attentionInput = cat([prenetFrame, s.AttentionContext], -1);
+        var (attentionHidden, attentionCell) = attentionSequence is not null
+            ? attentionSequence.Step(t, attentionInput, s.AttentionHidden, s.AttentionCell)
+            : attention_rnn.Step(attentionInput, s.AttentionHidden, s.AttentionCell);
         if (training && _attentionDropout > 0) attentionHidden = nn.functional.dropout(attentionHidden, _attentionDropout, training: true);
 
         var weightsCat = stack([s.AttentionWeights, s.AttentionWeightsCum], 1);
         var (context, weights) = attention_layer.Step(attentionHidden, memory, processedMemory, weightsCat, mask);
         var weightsCum = s.AttentionWeightsCum + weights;
 
-        var (decoderHidden, decoderCell) = decoder_rnn.Step(cat([attentionHidden, context], -1), s.DecoderHidden, s.DecoderCell);
+        var decoderInput = cat([attentionHidden, context], -1);
+        var (decoderHidden, decoderCell) = decoderSequence is not null
+            ? decoderSequence.Step(t, decoderInput, s.DecoderHidden, s.DecoderCell)
+            : decoder_rnn.Step(decoderInput, s.DecoderHidden, s.DecoderCell);
         if (training && _decoderDropout > 0) decoderHidden = nn.functional.dropout(decoderHidden, _decoderDropout, training: true);
 
         var hiddenAndContext = cat([decoderHidden, context], 1);

@@ -37,4 +37,12 @@ public sealed class LstmCell : nn.Module
     /// <summary>One step: returns the new (h, c) for input (B, in) and state (B, H) each.</summary>
     public (Tensor H, Tensor C) Step(Tensor input, Tensor h, Tensor c) =>
         Cast.LstmCell(input, h, c, weight_ih, weight_hh, bias_ih, bias_hh);
+
+    /// <summary>
+    /// A teacher-forced sequence of <paramref name="steps"/> steps recorded for training, whose weight gradients are
+    /// computed once for all steps (<see cref="LstmSequence"/>); null when no gradient is recorded (then use
+    /// <see cref="Step"/>).
+    /// </summary>
+    internal LstmSequence? StartSequence(long steps, long batch) =>
+        LstmSequence.Applies(weight_ih, weight_hh, bias_ih, bias_hh) ? LstmSequence.Start(weight_ih, weight_hh, bias_ih, bias_hh, steps, batch) : null;
 }

@@ -191,6 +191,43 @@ public sealed class Tacotron2DecoderTests
     }
 
     [TestMethod]
+    public void TeacherForcedGradientsAreTheSameWhetherTheLstmWeightGradientsAreSummedPerSequenceOrPerStep()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(81);
+        using var model = new Tacotron2Model(Small(1));
+        model.train();
+        var (text, lengths) = Text();
+        var mel = randn(2, 6, 8);
+        var gate = zeros(2, 8);
+        gate[0, 7..] = 1.0f;
+        gate[1, 5..] = 1.0f;
+
+        Dictionary<string, Tensor> Gradients(bool perSequence)
+        {
+            MlNetTts.Nn.LstmSequence.Enabled = perSequence;
+            try
+            {
+                model.zero_grad();
+                manual_seed(82); // the same dropout masks both ways
+                var output = model.Forward(text, lengths, mel, tensor(new long[] { 8, 6 }));
+                Tacotron2Loss.Compute(output, mel, gate).Total.backward();
+                return model.named_parameters().ToDictionary(kv => kv.name, kv => kv.parameter.grad!.clone());
+            }
+            finally
+            {
+                MlNetTts.Nn.LstmSequence.Enabled = true;
+            }
+        }
+
+        var perStep = Gradients(perSequence: false);
+        var perSequence = Gradients(perSequence: true);
+        Assert.IsTrue(perSequence["decoder.attention_rnn.weight_hh"].abs().sum().item<float>() > 0, "the recurrent weights get a gradient");
+        foreach (var (name, expected) in perStep)
+            TensorAssert.Close(expected, perSequence[name], 1e-5, 1e-4, name);
+    }
+
+    [TestMethod]
     public void InMixedPrecisionEachWeightIsCastOncePerCallNotPerStep()
     {
         using var scope = NewDisposeScope();
