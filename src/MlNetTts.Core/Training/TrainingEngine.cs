@@ -66,6 +66,9 @@ internal sealed class TrainingEngine : IDisposable
 
     public TrainingResult Fit(ITrainingTask task, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
+        // Every step allocates and frees the same large activation and gradient tensors: keep freed memory in the
+        // process rather than faulting fresh pages in each step (NativeHeap explains the cost on these VMs).
+        MlNetTts.Nn.NativeHeap.RetainFreedMemory();
         if (!Resumed)
         {
             manual_seed(_options.Seed);
