@@ -8,11 +8,12 @@ namespace MlNetTts.Benchmarks.Suites;
 /// The bytes one batch-1 Tacotron 2 decoder step must stream from memory, counted from the model's actual parameters:
 /// every decoder parameter (prenet, attention RNN, attention layer, decoder RNN, linear projection, gate) except the
 /// attention's memory layer, which runs once per utterance (<see cref="Attention.ProcessMemory"/>), not per step.
-/// Float32 reads 4 bytes per value; Mixed reads the scope's bf16 copies (2 bytes), which exist for every decoder
-/// parameter — <see cref="Measure"/> checks that by counting the casts of a one-step decode.
+/// Float32 reads 4 bytes per value. Mixed reads bf16 copies (2 bytes) of the weights of 1 MB and more (the LSTM
+/// matrices); smaller layers and all biases stay float32 at inference (<see cref="Cast.SmallLayerBytes"/>) —
+/// <see cref="Measure"/> checks that by counting the casts of a one-step decode.
 /// The per-step activations (encoder memory and processed memory, read once by the attention) are counted apart.
 /// </summary>
-public sealed record DecoderStepBytes(long Parameters, long Float32Bytes, long MixedBytes, long ActivationBytes, int CastWeights, int DecoderWeights)
+public sealed record DecoderStepBytes(long Parameters, long Float32Bytes, long MixedBytes, long ActivationBytes, int CastWeights, int ExpectedCasts)
 {
     /// <summary>The parameter that runs once per utterance, not per step.</summary>
     public const string PerUtterancePrefix = "attention_layer.memory_layer.";
@@ -20,13 +21,15 @@ public sealed record DecoderStepBytes(long Parameters, long Float32Bytes, long M
     public static DecoderStepBytes Measure(Tacotron2Model model, long encoderSteps)
     {
         ArgumentNullException.ThrowIfNull(model);
-        long values = 0;
-        int decoderWeights = 0;
+        long values = 0, mixedBytes = 0;
+        int expectedCasts = 0;
         foreach (var (name, parameter) in model.Decoder.named_parameters())
         {
-            decoderWeights++;
             if (name.StartsWith(PerUtterancePrefix, StringComparison.Ordinal)) continue;
             values += parameter.numel();
+            bool reduced = parameter.dim() >= 2 && parameter.numel() * sizeof(float) >= Cast.SmallLayerBytes;
+            if (reduced) expectedCasts++;
+            mixedBytes += parameter.numel() * (reduced ? 2 : sizeof(float));
         }
 
         // Which weights the Mixed decoder really reads as bf16 copies: a one-step decode in a bf16 scope casts each once.
@@ -43,6 +46,6 @@ public sealed record DecoderStepBytes(long Parameters, long Float32Bytes, long M
         }
         // Encoder memory (E values) and processed memory (attention_dim values) per encoder step, float32.
         long activations = encoderSteps * (config.EncoderEmbeddingDim + config.AttentionDim) * sizeof(float);
-        return new DecoderStepBytes(values, values * sizeof(float), values * 2, activations, casts, decoderWeights);
+        return new DecoderStepBytes(values, values * sizeof(float), mixedBytes, activations, casts, expectedCasts);
     }
 }
