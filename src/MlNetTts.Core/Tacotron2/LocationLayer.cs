@@ -23,6 +23,10 @@ public sealed class LocationLayer : nn.Module<Tensor, Tensor>
     /// <summary>(B, 2, T_in) weights -> (B, T_in, attention_dim).</summary>
     public override Tensor forward(Tensor attentionWeightsCat)
     {
+        // At inference both layers run as one vectorised pass (their float32 arithmetic, in another order): through
+        // libtorch they are ~9 small ops whose fixed costs are 10% of a batch-1 decoder step.
+        if (LocationFeatures.Accepts(attentionWeightsCat, location_conv.Weight, location_dense.Weight))
+            return LocationFeatures.Compute(attentionWeightsCat, location_conv.Weight, location_dense.Weight);
         using var conv = location_conv.call(attentionWeightsCat);
         using var transposed = conv.transpose(1, 2);
         return location_dense.call(transposed);

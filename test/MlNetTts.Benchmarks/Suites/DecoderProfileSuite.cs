@@ -205,8 +205,13 @@ public sealed class DecoderProfileSuite : IBenchmarkSuite
 
                 var query = Cast.Linear(attentionHidden, P("attention_layer.query_layer.linear_layer.weight"), null).unsqueeze(1);
                 Mark("attention query");
-                var location = Cast.Conv1d(stack([weights, weightsCum], 1), P("attention_layer.location_layer.location_conv.conv.weight"), null, 1, padding);
-                location = Cast.Linear(location.transpose(1, 2), P("attention_layer.location_layer.location_dense.linear_layer.weight"), null);
+                // As LocationLayer: one vectorised pass at inference where it applies, else conv then dense.
+                var weightsCat = stack([weights, weightsCum], 1);
+                var convWeight = P("attention_layer.location_layer.location_conv.conv.weight");
+                var denseWeight = P("attention_layer.location_layer.location_dense.linear_layer.weight");
+                var location = LocationFeatures.Accepts(weightsCat, convWeight, denseWeight)
+                    ? LocationFeatures.Compute(weightsCat, convWeight, denseWeight)
+                    : Cast.Linear(Cast.Conv1d(weightsCat, convWeight, null, 1, padding).transpose(1, 2), denseWeight, null);
                 Mark("attention location");
                 var energies = Cast.Linear((query + location + processedMemory).tanh(), P("attention_layer.v.linear_layer.weight"), null).squeeze(2);
                 weights = energies.softmax(1);
