@@ -114,6 +114,7 @@ public sealed class Stft : IDisposable
         using var scope = NewDisposeScope();
         var (forward, _) = Bases(audio);
         var padded = nn.functional.pad(audio.unsqueeze(1), new long[] { half, half }, PaddingModes.Reflect);
+        MlNetTts.Runtime.Nnpack.EnsureDisabled(); // libtorch would try (and on this CPU fail, noisily) to use NNPACK
         var spectrum = nn.functional.conv1d(padded, forward, stride: HopLength);
         int bins = FrequencyBins;
         var real = spectrum.narrow(1, 0, bins);

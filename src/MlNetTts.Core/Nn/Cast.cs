@@ -68,6 +68,7 @@ public static class Cast
         var scope = CastingScope.Current;
         CheckLayer(input, weight, bias, scope);
         if (scope is not null && IsSmallAtInference(input, weight, bias)) scope = null;
+        MlNetTts.Runtime.Nnpack.EnsureDisabled();
         // On CPU, libtorch 2.10's own conv1d is used only for float32 with in and out channels both multiples
         // of 16; everything else runs as im2col + matmul:
         // - float32 (oneDNN, 2+ intra-op threads): oneDNN copies activations into blocked layouts whose channel

@@ -32,6 +32,7 @@ public static class TorchRuntime
                 : " Check that the program references a native libtorch package (MlNetTtsNativeHost=true in its project file).";
             throw new InvalidOperationException("TorchSharp's native library could not be loaded: " + loaderError + hint, e);
         }
+        Nnpack.EnsureDisabled();
         var backend = torch.cuda.is_available() ? $"cuda, {torch.cuda.device_count()} device(s)" : "cpu";
         return $"libtorch {torch.__version__} ({backend}), {torch.get_num_threads()} threads";
     }
