@@ -205,14 +205,22 @@ public static class Cast
             var (hFused, cFused) = LstmGateMath(fused, c.is_contiguous() ? c : c.contiguous());
             return (hFused.MoveToOuterDisposeScope(), cFused.MoveToOuterDisposeScope());
         }
-        var gates = Linear(input, weightIh, biasIh) + Linear(h, weightHh, biasHh);
+        var (hNext, cNext) = LstmGates(Linear(input, weightIh, biasIh) + Linear(h, weightHh, biasHh), c);
+        return (hNext.MoveToOuterDisposeScope(), cNext.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The cell update from gate sums (B, 4H) in PyTorch's order (input, forget, cell, output) as libtorch ops, so
+    /// autograd records it: c' = σ(f)·c + σ(i)·tanh(g), h' = σ(o)·tanh(c').
+    /// </summary>
+    internal static (Tensor H, Tensor C) LstmGates(Tensor gates, Tensor c)
+    {
         var chunks = gates.chunk(4, dim: 1);
         var i = chunks[0].sigmoid();
         var f = chunks[1].sigmoid();
         var g = chunks[2].tanh();
         var o = chunks[3].sigmoid();
         var cNext = f * c + i * g;
-        var hNext = o * cNext.tanh();
-        return (hNext.MoveToOuterDisposeScope(), cNext.MoveToOuterDisposeScope());
+        return (o * cNext.tanh(), cNext);
     }
 }

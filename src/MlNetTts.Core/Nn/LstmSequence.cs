@@ -90,13 +90,7 @@ internal sealed class LstmSequence
             _recorded.Add(t, xh);
             gates = _computeType is null ? _biasAndSink[t].addmm(xh, _weightT) : xh.matmul(_weightT).to(ScalarType.Float32) + _biasAndSink[t];
         }
-        var chunks = gates.chunk(4, dim: 1);
-        var i = chunks[0].sigmoid();
-        var f = chunks[1].sigmoid();
-        var g = chunks[2].tanh();
-        var o = chunks[3].sigmoid();
-        var cNext = f * c + i * g;
-        var hNext = o * cNext.tanh();
+        var (hNext, cNext) = Cast.LstmGates(gates, c);
         return (hNext.MoveToOuterDisposeScope(), cNext.MoveToOuterDisposeScope());
     }
 

@@ -74,17 +74,8 @@ public sealed class WaveNet : nn.Module<Tensor, Tensor, Tensor>
         {
             var a = in_layers[i].call(x) + cond_layers[i].call(spect);
             var acts = a.narrow(1, 0, _nChannels).tanh() * a.narrow(1, _nChannels, _nChannels).sigmoid();
-            var resSkip = res_skip_layers[i].call(acts);
             Tensor skip;
-            if (i < nLayers - 1)
-            {
-                x = resSkip.narrow(1, 0, _nChannels) + x;
-                skip = resSkip.narrow(1, _nChannels, _nChannels);
-            }
-            else
-            {
-                skip = resSkip;
-            }
+            (x, skip) = ResidualAndSkip(res_skip_layers[i].call(acts), x, last: i == nLayers - 1);
             output = output is null ? skip : skip + output;
         }
         return end.call(output!).MoveToOuterDisposeScope();
@@ -159,17 +150,8 @@ public sealed class WaveNet : nn.Module<Tensor, Tensor, Tensor>
             var a = Conv(taps, weights.InStacked[i], weights.InBias[i]);
             a.add_(Conv(spect, weights.Cond[i], weights.CondBias[i]));
             var acts = a.narrow(1, 0, _nChannels).tanh_().mul_(a.narrow(1, _nChannels, _nChannels).sigmoid_());
-            var resSkip = Conv(acts, weights.ResSkip[i], weights.ResSkipBias[i]);
             Tensor skip;
-            if (i < nLayers - 1)
-            {
-                x = resSkip.narrow(1, 0, _nChannels) + x;
-                skip = resSkip.narrow(1, _nChannels, _nChannels);
-            }
-            else
-            {
-                skip = resSkip;
-            }
+            (x, skip) = ResidualAndSkip(Conv(acts, weights.ResSkip[i], weights.ResSkipBias[i]), x, last: i == nLayers - 1);
             output = output is null ? skip.contiguous() : output.add_(skip);
         }
         return end.call(output!).MoveToOuterDisposeScope();
@@ -185,4 +167,11 @@ public sealed class WaveNet : nn.Module<Tensor, Tensor, Tensor>
         public Tensor[] ResSkip { get; } = new Tensor[layers];
         public Tensor?[] ResSkipBias { get; } = new Tensor?[layers];
     }
+
+    /// <summary>
+    /// Splits a res_skip output: every layer but the last has 2C channels, the first C added to x as the residual
+    /// and the rest the skip; the last layer's C channels are all skip (x unchanged).
+    /// </summary>
+    private (Tensor X, Tensor Skip) ResidualAndSkip(Tensor resSkip, Tensor x, bool last) =>
+        last ? (x, resSkip) : (resSkip.narrow(1, 0, _nChannels) + x, resSkip.narrow(1, _nChannels, _nChannels));
 }
