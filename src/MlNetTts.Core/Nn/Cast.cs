@@ -41,8 +41,8 @@ public static class Cast
         weight.numel() * sizeof(float) < SmallLayerBytes && input.dtype == ScalarType.Float32 && weight.dtype == ScalarType.Float32
         && !NeedsGradient(input, weight, bias);
 
-    /// <summary>Whether autograd would record an op on these operands.</summary>
-    private static bool NeedsGradient(Tensor a, Tensor b, Tensor? c) =>
+    /// <summary>Whether autograd would record an op on these operands (the inference-only paths check it).</summary>
+    internal static bool NeedsGradient(Tensor a, Tensor b, Tensor? c) =>
         is_grad_enabled() && (a.requires_grad || b.requires_grad || (c?.requires_grad ?? false));
 
     /// <summary>

@@ -56,13 +56,12 @@ internal static unsafe class SmallBatchGemv
     public static bool Accepts(ReadOnlySpan<(Tensor X, Tensor W, Tensor? Bias)> terms)
     {
         if (!Enabled || !IsSupported || terms.Length == 0) return false;
-        bool gradients = is_grad_enabled();
         long batch = terms[0].X.dim() == 2 ? terms[0].X.shape[0] : -1, n = terms[0].W.dim() == 2 ? terms[0].W.shape[0] : -1;
         if (batch < 1 || batch > MaxBatch || n < 1 || n > int.MaxValue) return false;
         foreach (var (x, w, bias) in terms)
         {
             if (x.device_type != TorchSharp.DeviceType.CPU || w.device_type != TorchSharp.DeviceType.CPU) return false;
-            if (gradients && (x.requires_grad || w.requires_grad || (bias?.requires_grad ?? false))) return false;
+            if (Cast.NeedsGradient(x, w, bias)) return false;
             if (x.dtype != ScalarType.Float32 || x.dim() != 2 || x.shape[0] != batch) return false;
             if (w.dtype is not (ScalarType.Float32 or ScalarType.BFloat16) || w.dim() != 2 || w.shape[0] != n || w.shape[1] != x.shape[1] || !w.is_contiguous()) return false;
             if (bias is not null && (bias.device_type != TorchSharp.DeviceType.CPU || bias.dim() != 1 || bias.shape[0] != n
@@ -183,39 +182,37 @@ internal static unsafe class SmallBatchGemv
             RowsByGroupsOfFour(terms, bias, yp, batch, n, from, to);
             return;
         }
-        {
-            int row = from;
-            for (; row + 4 <= to; row += 4)
-                for (int b = 0; b < batch; b++)
+        int row = from;
+        for (; row + 4 <= to; row += 4)
+            for (int b = 0; b < batch; b++)
+            {
+                var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero;
+                var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                foreach (var t in terms)
                 {
-                    var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero;
-                    var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
-                    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                    foreach (var t in terms)
-                    {
-                        float* x = (float*)t.X + (long)b * t.K;
-                        if (t.BFloat16) Block4BFloat16(t, row, b, ref a0, ref a1, ref a2, ref a3, ref s0, ref s1, ref s2, ref s3);
-                        else Block4<Float32Weights>(t, row, x, ref a0, ref a1, ref a2, ref a3, ref s0, ref s1, ref s2, ref s3);
-                    }
-                    float* o = yp + (long)b * n + row;
-                    o[0] = Vector512.Sum(a0) + s0 + bias[row];
-                    o[1] = Vector512.Sum(a1) + s1 + bias[row + 1];
-                    o[2] = Vector512.Sum(a2) + s2 + bias[row + 2];
-                    o[3] = Vector512.Sum(a3) + s3 + bias[row + 3];
+                    float* x = (float*)t.X + (long)b * t.K;
+                    if (t.BFloat16) Block4BFloat16(t, row, b, ref a0, ref a1, ref a2, ref a3, ref s0, ref s1, ref s2, ref s3);
+                    else Block4Float32(t, row, x, ref a0, ref a1, ref a2, ref a3, ref s0, ref s1, ref s2, ref s3);
                 }
-            for (; row < to; row++)
-                for (int b = 0; b < batch; b++)
+                float* o = yp + (long)b * n + row;
+                o[0] = Vector512.Sum(a0) + s0 + bias[row];
+                o[1] = Vector512.Sum(a1) + s1 + bias[row + 1];
+                o[2] = Vector512.Sum(a2) + s2 + bias[row + 2];
+                o[3] = Vector512.Sum(a3) + s3 + bias[row + 3];
+            }
+        for (; row < to; row++)
+            for (int b = 0; b < batch; b++)
+            {
+                float sum = bias[row];
+                foreach (var t in terms)
                 {
-                    float sum = bias[row];
-                    foreach (var t in terms)
-                    {
-                        float* x = (float*)t.X + (long)b * t.K;
-                        for (int k = 0; k < t.K; k++)
-                            sum += (t.BFloat16 ? BFloat16Weights.Scalar(t.W, (long)row * t.K + k) : Float32Weights.Scalar(t.W, (long)row * t.K + k)) * x[k];
-                    }
-                    yp[(long)b * n + row] = sum;
+                    float* x = (float*)t.X + (long)b * t.K;
+                    for (int k = 0; k < t.K; k++)
+                        sum += WeightAt(t, (long)row * t.K + k) * x[k];
                 }
-        }
+                yp[(long)b * n + row] = sum;
+            }
     }
 
     private static void RowsByGroupsOfFour(Term[] terms, float[] bias, float* yp, int batch, int n, int from, int to)
@@ -301,7 +298,7 @@ internal static unsafe class SmallBatchGemv
         float* x1 = x0 + (count > 1 ? k : 0), x2 = x0 + (count > 2 ? 2 * k : 0), x3 = x0 + (count > 3 ? 3 * k : 0);
         for (; i < k; i++)
         {
-            float wi = BFloat16Weights.Scalar(t.W, row * k + i);
+            float wi = WeightAt(t, row * k + i);
             s0 += wi * x0[i];
             s1 += wi * x1[i];
             s2 += wi * x2[i];
@@ -309,27 +306,29 @@ internal static unsafe class SmallBatchGemv
         }
     }
 
+    /// <summary>Four rows of float32 weights against one batch item, 16 at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block4<TWeights>(in Term t, int row, float* x,
+    private static void Block4Float32(in Term t, int row, float* x,
         ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3,
-        ref float s0, ref float s1, ref float s2, ref float s3) where TWeights : struct, IWeights
+        ref float s0, ref float s1, ref float s2, ref float s3)
     {
-        long k = t.K, r0 = row * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
+        long k = t.K;
+        float* w0 = (float*)t.W + row * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
         long i = 0;
         for (; i + 16 <= k; i += 16)
         {
             var xv = Vector512.Load(x + i);
-            a0 = Avx512F.FusedMultiplyAdd(TWeights.Load(t.W, r0 + i), xv, a0);
-            a1 = Avx512F.FusedMultiplyAdd(TWeights.Load(t.W, r1 + i), xv, a1);
-            a2 = Avx512F.FusedMultiplyAdd(TWeights.Load(t.W, r2 + i), xv, a2);
-            a3 = Avx512F.FusedMultiplyAdd(TWeights.Load(t.W, r3 + i), xv, a3);
+            a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(w0 + i), xv, a0);
+            a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(w1 + i), xv, a1);
+            a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(w2 + i), xv, a2);
+            a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(w3 + i), xv, a3);
         }
         for (; i < k; i++)
         {
-            s0 += TWeights.Scalar(t.W, r0 + i) * x[i];
-            s1 += TWeights.Scalar(t.W, r1 + i) * x[i];
-            s2 += TWeights.Scalar(t.W, r2 + i) * x[i];
-            s3 += TWeights.Scalar(t.W, r3 + i) * x[i];
+            s0 += w0[i] * x[i];
+            s1 += w1[i] * x[i];
+            s2 += w2[i] * x[i];
+            s3 += w3[i] * x[i];
         }
     }
 
@@ -370,38 +369,19 @@ internal static unsafe class SmallBatchGemv
         float* x = (float*)t.X + (long)b * k;
         for (; i < k; i++)
         {
-            s0 += BFloat16Weights.Scalar(t.W, row * k + i) * x[i];
-            s1 += BFloat16Weights.Scalar(t.W, (row + 1) * k + i) * x[i];
-            s2 += BFloat16Weights.Scalar(t.W, (row + 2) * k + i) * x[i];
-            s3 += BFloat16Weights.Scalar(t.W, (row + 3) * k + i) * x[i];
+            s0 += WeightAt(t, row * k + i) * x[i];
+            s1 += WeightAt(t, (row + 1) * k + i) * x[i];
+            s2 += WeightAt(t, (row + 2) * k + i) * x[i];
+            s3 += WeightAt(t, (row + 3) * k + i) * x[i];
         }
     }
 
-    /// <summary>How 16 weights starting at an element index become 16 float32 lanes.</summary>
-    private interface IWeights
-    {
-        static abstract Vector512<float> Load(nint w, long index);
+    /// <summary>The weight at an element index of a term's matrix, as float32 (bfloat16 widened exactly).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float WeightAt(in Term t, long index) =>
+        t.BFloat16 ? BFloat16ToSingle(((ushort*)t.W)[index]) : ((float*)t.W)[index];
 
-        static abstract float Scalar(nint w, long index);
-    }
-
-    private struct Float32Weights : IWeights
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Load(nint w, long index) => Vector512.Load((float*)w + index);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static float Scalar(nint w, long index) => ((float*)w)[index];
-    }
-
-    /// <summary>bfloat16 is the top half of a float32: widen to 32 bits and shift left by 16 (exact).</summary>
-    private struct BFloat16Weights : IWeights
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Load(nint w, long index) =>
-            Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512UInt32(Vector256.Load((ushort*)w + index)), 16).AsSingle();
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static float Scalar(nint w, long index) => BitConverter.Int32BitsToSingle(((ushort*)w)[index] << 16);
-    }
+    /// <summary>bfloat16 is the top half of a float32: shift left by 16 (exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float BFloat16ToSingle(ushort value) => BitConverter.Int32BitsToSingle(value << 16);
 }

@@ -17,7 +17,7 @@ internal static unsafe class LocationFeatures
     /// <summary>Whether <see cref="Compute"/> takes these operands (inference, CPU, float32, contiguous, AVX-512).</summary>
     public static bool Accepts(Tensor weightsCat, Tensor convWeight, Tensor denseWeight) =>
         SmallBatchGemv.IsSupported && SmallBatchGemv.Enabled
-        && !(is_grad_enabled() && (weightsCat.requires_grad || convWeight.requires_grad || denseWeight.requires_grad))
+        && !Cast.NeedsGradient(weightsCat, convWeight, denseWeight)
         && weightsCat.device_type == TorchSharp.DeviceType.CPU && convWeight.device_type == TorchSharp.DeviceType.CPU
         && denseWeight.device_type == TorchSharp.DeviceType.CPU
         && weightsCat.dtype == ScalarType.Float32 && convWeight.dtype == ScalarType.Float32 && denseWeight.dtype == ScalarType.Float32

@@ -133,11 +133,11 @@ public sealed class WaveNet : nn.Module<Tensor, Tensor, Tensor>
         var x = start.call(audio);
         Tensor? output = null;
         int nLayers = in_layers.Count;
-        long k = in_layers[0].KernelSize, groups = x.shape[2];
+        long kernel = KernelSize, groups = x.shape[2];
         for (int i = 0; i < nLayers; i++)
         {
             long dilation = in_layers[i].Dilation, padding = in_layers[i].Padding;
-            for (int tap = 0; tap < k; tap++)
+            for (int tap = 0; tap < kernel; tap++)
             {
                 // Output step t reads x[t + shift]; steps that fall outside are the conv's zero padding.
                 long shift = tap * dilation - padding;

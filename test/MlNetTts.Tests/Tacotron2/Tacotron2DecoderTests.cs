@@ -174,13 +174,8 @@ public sealed class Tacotron2DecoderTests
             using var model = new Tacotron2Model(Small(1)) { Precision = precision };
             model.train();
             var (text, lengths) = Text();
-            var mel = randn(2, 6, 8);
-            var gate = zeros(2, 8);
-            gate[0, 7..] = 1.0f;
-            gate[1, 5..] = 1.0f;
-            var output = model.Forward(text, lengths, mel, tensor(new long[] { 8, 6 }));
-            using var loss = Tacotron2Loss.Compute(output, mel, gate);
-            loss.Total.backward();
+            var (mel, gate) = TeacherForcedTargets();
+            Backward(model, text, lengths, mel, gate);
             foreach (var (name, p) in model.named_parameters())
             {
                 Assert.IsNotNull(p.grad, $"{precision}: {name} got no gradient");
@@ -198,10 +193,7 @@ public sealed class Tacotron2DecoderTests
         using var model = new Tacotron2Model(Small(1));
         model.train();
         var (text, lengths) = Text();
-        var mel = randn(2, 6, 8);
-        var gate = zeros(2, 8);
-        gate[0, 7..] = 1.0f;
-        gate[1, 5..] = 1.0f;
+        var (mel, gate) = TeacherForcedTargets();
 
         Dictionary<string, Tensor> Gradients(bool perSequence)
         {
@@ -210,8 +202,7 @@ public sealed class Tacotron2DecoderTests
             {
                 model.zero_grad();
                 manual_seed(82); // the same dropout masks both ways
-                var output = model.Forward(text, lengths, mel, tensor(new long[] { 8, 6 }));
-                Tacotron2Loss.Compute(output, mel, gate).Total.backward();
+                Backward(model, text, lengths, mel, gate);
                 return model.named_parameters().ToDictionary(kv => kv.name, kv => kv.parameter.grad!.clone());
             }
             finally
@@ -225,6 +216,24 @@ public sealed class Tacotron2DecoderTests
         Assert.IsTrue(perSequence["decoder.attention_rnn.weight_hh"].abs().sum().item<float>() > 0, "the recurrent weights get a gradient");
         foreach (var (name, expected) in perStep)
             TensorAssert.Close(expected, perSequence[name], 1e-5, 1e-4, name);
+    }
+
+    /// <summary>Mel targets (2, 6, 8) for lengths 8 and 6, with their gate targets (1 from each item's last frame).</summary>
+    private static (Tensor Mel, Tensor Gate) TeacherForcedTargets()
+    {
+        var mel = randn(2, 6, 8);
+        var gate = zeros(2, 8);
+        gate[0, 7..] = 1.0f;
+        gate[1, 5..] = 1.0f;
+        return (mel, gate);
+    }
+
+    /// <summary>A teacher-forced forward pass over <see cref="TeacherForcedTargets"/>, its loss and the backward pass.</summary>
+    private static void Backward(Tacotron2Model model, Tensor text, Tensor lengths, Tensor mel, Tensor gate)
+    {
+        var output = model.Forward(text, lengths, mel, tensor(new long[] { 8, 6 }));
+        using var loss = Tacotron2Loss.Compute(output, mel, gate);
+        loss.Total.backward();
     }
 
     [TestMethod]
