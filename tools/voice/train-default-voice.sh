@@ -2,19 +2,22 @@
 # The default voice's recipe, end to end, with the same code paths users run (mlnet-tts prepare / train / voice export).
 # Resumable: run it again and training continues from the newest checkpoint in RUN_DIR (Ctrl+C writes one too).
 #
-# usage: tools/voice/train-default-voice.sh WORK_DIR [--epochs N] [--export CHECKPOINT]
+# usage: tools/voice/train-default-voice.sh WORK_DIR [--epochs N] [--warm-start VOICE_OR_CHECKPOINT] [--export CHECKPOINT]
 #   WORK_DIR/corpus   the teacher corpus (made first with tools/voice/make-corpus.sh WORK_DIR/corpus --max-chars 90)
 #   WORK_DIR/mels     mel cache;  WORK_DIR/run  checkpoints, loss.csv, TensorBoard events
+#   --warm-start X    a fresh run (new optimizer) from X's weights: a voice folder (e.g. voices/default, when the
+#                     run's checkpoints are gone) or a checkpoint; ignored when WORK_DIR/run has a checkpoint to resume
 #   --export CKPT     instead of training: write voices/default from CKPT
 # The LJSpeech validation sentences (NVIDIA's val file list) are held out of training and used for validation.
 set -euo pipefail
-work=${1:?usage: train-default-voice.sh WORK_DIR [--epochs N] [--export CHECKPOINT]}
+work=${1:?usage: train-default-voice.sh WORK_DIR [--epochs N] [--warm-start VOICE_OR_CHECKPOINT] [--export CHECKPOINT]}
 shift
-epochs=300; export_from=""
+epochs=300; export_from=""; warm_start=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --epochs) epochs=$2; shift 2 ;;
     --export) export_from=$2; shift 2 ;;
+    --warm-start) warm_start=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     *) echo "train-default-voice.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -42,6 +45,8 @@ common=("$work/train_list.txt" --audio-root "$work/corpus" -o "$work/run" --vali
 if [ -n "$newest" ]; then
   "${cli[@]}" train tacotron2 "${common[@]}" --resume "$newest"
 else
-  "${cli[@]}" train tacotron2 "${common[@]}" --config "$here/tacotron2-small.json" --guided-attention-weight 5 \
+  # The architecture comes from the config for a new run, from the voice or checkpoint for a warm start.
+  if [ -n "$warm_start" ]; then model=(--checkpoint "$warm_start"); else model=(--config "$here/tacotron2-small.json"); fi
+  "${cli[@]}" train tacotron2 "${common[@]}" "${model[@]}" --guided-attention-weight 5 \
     --gate-positive-weight 8 -bs 32 --amp --epochs-per-checkpoint 1 --seed 1234
 fi

@@ -9,6 +9,7 @@ using MlNetTts.Nn;
 using MlNetTts.Runtime;
 using MlNetTts.Tacotron2;
 using MlNetTts.Training;
+using MlNetTts.Voices;
 using MlNetTts.WaveGlow;
 
 namespace MlNetTts.Cli.Commands;
@@ -60,7 +61,7 @@ internal static class TrainCommand
         public Option<long?> Seed { get; } = new("--seed") { Description = "Seed of data order, segments and weights." };
         public Option<string?> Resume { get; } = new("--resume") { Description = "Continue from one of our training checkpoints (weights, optimizer, position); given options replace the saved ones." };
         public Option<string?> Config { get; } = new("--config") { Description = "JSON of model config overrides for a fresh run (property names of Tacotron2Config/WaveGlowConfig, e.g. {\"EncoderEmbeddingDim\": 64})." };
-        public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "Warm start: weights from a checkpoint (ours or NVIDIA's), fresh optimizer." };
+        public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "Warm start: weights from a checkpoint (ours or NVIDIA's) or a voice folder, fresh optimizer." };
         public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress output (the CSV log is still written)." };
 
         public void AddTo(Command c)
@@ -158,7 +159,7 @@ internal static class TrainCommand
             else
             {
                 Tacotron2Model model;
-                if (r.GetValue(common.Checkpoint) is { } warm) model = Tacotron2Trainer.LoadModel(RequireFile(warm, "--checkpoint"));
+                if (r.GetValue(common.Checkpoint) is { } warm) model = Tacotron2Trainer.LoadModel(RequireFileOrVoice(warm, "--checkpoint"));
                 else
                 {
                     var config = common.ReadConfig(r, new Tacotron2Config());
@@ -245,4 +246,9 @@ internal static class TrainCommand
     private static string RequireFile(string path, string option) => File.Exists(path)
         ? path
         : throw new FileNotFoundException($"{option} {path}: no such file.", path);
+
+    private static string RequireFileOrVoice(string path, string option) =>
+        File.Exists(path) || File.Exists(Path.Combine(path, Voice.ManifestFileName))
+            ? path
+            : throw new FileNotFoundException($"{option} {path}: no such checkpoint file or voice folder (a folder with {Voice.ManifestFileName}).", path);
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using MlNetTts.Checkpoints;
 using MlNetTts.Data;
 using MlNetTts.Tacotron2;
+using MlNetTts.Voices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -125,11 +126,13 @@ public sealed class Tacotron2Trainer : IDisposable, ITrainingTask
     }
 
     /// <summary>
-    /// A model to warm-start from: our training checkpoint (weights only) or an NVIDIA/NGC checkpoint
+    /// A model to warm-start from: our training checkpoint (weights only), a voice folder (<see cref="Voice"/>: its
+    /// manifest's architecture and weights, e.g. the bundled default voice) or an NVIDIA/NGC checkpoint
     /// (<see cref="Tacotron2Model.FromCheckpoint"/>). Pass it to the constructor for a fresh optimizer.
     /// </summary>
     public static Tacotron2Model LoadModel(string checkpointPath)
     {
+        if (Directory.Exists(checkpointPath)) return Voice.Load(checkpointPath).CreateTacotron2();
         if (!TrainingCheckpoint.IsTrainingCheckpoint(checkpointPath)) return Tacotron2Model.FromCheckpoint(checkpointPath);
         var file = TrainingCheckpoint.Open(checkpointPath);
         var config = JsonSerializer.Deserialize<Tacotron2Config>(file.Metadata["config"], TrainingJson.Options)

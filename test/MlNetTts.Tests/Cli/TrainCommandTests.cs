@@ -68,6 +68,26 @@ public sealed class TrainCommandTests
     }
 
     [TestMethod]
+    public void Tacotron2WarmStartsFromAVoiceFolder()
+    {
+        using var data = TinyDataset.Clean();
+        using var output = new TempFolder();
+        File.WriteAllText(output["tiny.json"], TinyTacotron2);
+        var first = CliRun.Of([.. Tacotron2Args(data, output, output["tiny.json"]), "--epochs", "1"]);
+        Assert.AreEqual(ExitCodes.Ok, first.ExitCode, first.ToString());
+        var export = CliRun.Of("voice", "export", Path.Combine(output["run"], "checkpoint_Tacotron2_0.safetensors"), "-o", output["voice"], "--name", "tiny");
+        Assert.AreEqual(ExitCodes.Ok, export.ExitCode, export.ToString());
+
+        var warm = CliRun.Of("train", "tacotron2", data.Root, "-o", output["warm"], "--checkpoint", output["voice"], "-bs", "2", "--epochs", "1");
+        Assert.AreEqual(ExitCodes.Ok, warm.ExitCode, warm.ToString());
+        Assert.IsTrue(File.Exists(Path.Combine(output["warm"], "checkpoint_Tacotron2_0.safetensors")), warm.ToString());
+
+        var missing = CliRun.Of("train", "tacotron2", data.Root, "-o", output["warm2"], "--checkpoint", output["no-such-voice"], "--epochs", "1");
+        Assert.AreNotEqual(ExitCodes.Ok, missing.ExitCode, missing.ToString());
+        StringAssert.Contains(missing.Error, output["no-such-voice"]);
+    }
+
+    [TestMethod]
     public void CancelledRunWritesTheCancelledCheckpointAndExits130()
     {
         using var data = TinyDataset.Clean();

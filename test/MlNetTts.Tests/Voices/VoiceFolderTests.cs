@@ -57,6 +57,18 @@ public sealed class VoiceFolderTests
     }
 
     [TestMethod]
+    public void TrainingCanWarmStartFromAVoiceFolderWithItsArchitectureAndWeights()
+    {
+        using var original = TinyModel();
+        Voice.Export(original, _dir, Manifest, maxDecoderSteps: 321);
+
+        using var warm = MlNetTts.Training.Tacotron2Trainer.LoadModel(_dir);
+        Assert.AreEqual(SyntheticSpeech.TinyConfig with { MaxDecoderSteps = 321 }, warm.Config);
+        using var expected = original.state_dict()["decoder.attention_rnn.weight_ih"].to_type(ScalarType.Float16).to_type(ScalarType.Float32);
+        Assert.IsTrue(expected.allclose(warm.state_dict()["decoder.attention_rnn.weight_ih"], rtol: 0, atol: 0), "the warm-started model should hold the voice's weights");
+    }
+
+    [TestMethod]
     public void Float16WeightsTakeHalfTheBytesOfFloat32()
     {
         using var model = TinyModel();
