@@ -167,27 +167,33 @@ public static class Cast
         long batch = c.shape[0], hidden = c.shape[1];
         var hNext = empty(batch, hidden, dtype: ScalarType.Float32);
         var cNext = empty(batch, hidden, dtype: ScalarType.Float32);
-        var g = MemoryMarshal.Cast<byte, float>(gates.bytes);
-        var cOld = MemoryMarshal.Cast<byte, float>(c.bytes);
-        var hOut = MemoryMarshal.Cast<byte, float>(hNext.bytes);
-        var cOut = MemoryMarshal.Cast<byte, float>(cNext.bytes);
-        int n = (int)hidden;
+        LstmGateMath(MemoryMarshal.Cast<byte, float>(gates.bytes), MemoryMarshal.Cast<byte, float>(c.bytes),
+            MemoryMarshal.Cast<byte, float>(hNext.bytes), MemoryMarshal.Cast<byte, float>(cNext.bytes), (int)batch, (int)hidden);
+        return (hNext, cNext);
+    }
+
+    /// <summary>
+    /// The cell update over float32 buffers: gate sums (B, 4H), overwritten with their activations; c (B, H); the new
+    /// h and c (B, H) each (<paramref name="cNext"/> may be <paramref name="c"/> itself).
+    /// </summary>
+    internal static void LstmGateMath(Span<float> gates, ReadOnlySpan<float> c, Span<float> hNext, Span<float> cNext, int batch, int hidden)
+    {
+        int n = hidden;
         for (int b = 0; b < batch; b++)
         {
-            var row = g.Slice(b * 4 * n, 4 * n);
+            var row = gates.Slice(b * 4 * n, 4 * n);
             Span<float> input = row[..n], forget = row.Slice(n, n), cell = row.Slice(2 * n, n), output = row.Slice(3 * n, n);
             TensorPrimitives.Sigmoid(input, input);
             TensorPrimitives.Sigmoid(forget, forget);
             TensorPrimitives.Tanh(cell, cell);
             TensorPrimitives.Sigmoid(output, output);
-            var cb = cOut.Slice(b * n, n);
-            var hb = hOut.Slice(b * n, n);
-            TensorPrimitives.Multiply(forget, cOld.Slice(b * n, n), cb); // f * c
-            TensorPrimitives.MultiplyAdd(input, cell, cb, cb);             // + i * g
+            var cb = cNext.Slice(b * n, n);
+            var hb = hNext.Slice(b * n, n);
+            TensorPrimitives.Multiply(forget, c.Slice(b * n, n), cb); // f * c
+            TensorPrimitives.MultiplyAdd(input, cell, cb, cb);          // + i * g
             TensorPrimitives.Tanh(cb, hb);
-            TensorPrimitives.Multiply(output, hb, hb);                     // o * tanh(c')
+            TensorPrimitives.Multiply(output, hb, hb);                  // o * tanh(c')
         }
-        return (hNext, cNext);
     }
 
     /// <summary>

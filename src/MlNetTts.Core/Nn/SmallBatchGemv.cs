@@ -95,7 +95,7 @@ internal static unsafe class SmallBatchGemv
                 var x = terms[p].X.is_contiguous() ? terms[p].X : Keep(keep, terms[p].X.contiguous());
                 int k = (int)x.shape[1];
                 bool bf16 = terms[p].W.dtype == ScalarType.BFloat16;
-                packed[p] = new Term(Address(x), Address(terms[p].W), k, bf16, bf16 ? SplitEvenOdd(x, batch, k, ref splitOffset) : 0);
+                packed[p] = new Term(Address(x), Address(terms[p].W), k, bf16, bf16 ? SplitEvenOdd(MemoryMarshal.Cast<byte, float>(x.bytes), batch, k, ref splitOffset) : 0);
             }
             var bias = new float[rows];
             foreach (var (_, _, b) in terms)
@@ -106,21 +106,9 @@ internal static unsafe class SmallBatchGemv
                 for (int n = 0; n < rows; n++) bias[n] += values[n];
             }
 
-            nint output = Address(y);
-            // A worker per ~1 MB of weights at most: below that, handing rows to another thread costs more than it saves.
             long weightBytes = 0;
             foreach (var (_, w, _) in terms) weightBytes += w.numel() * w.element_size();
-            int parts = (int)Math.Clamp(Math.Min(threads, weightBytes / MinBytesPerWorker), 1, Math.Max(1, rows / RowBlock));
-            if (parts == 1)
-            {
-                Rows(packed, bias, output, batch, rows, 0, rows);
-            }
-            else
-            {
-                int chunk = (rows / parts + RowBlock - 1) / RowBlock * RowBlock;
-                KernelWorkers.Run(parts,
-                    part => Rows(packed, bias, output, batch, rows, Math.Min(rows, part * chunk), part == parts - 1 ? rows : Math.Min(rows, (part + 1) * chunk)));
-            }
+            Dispatch(packed, bias, (float*)Address(y), batch, rows, weightBytes, threads);
             return y;
         }
         catch
@@ -134,18 +122,63 @@ internal static unsafe class SmallBatchGemv
         }
     }
 
+    /// <summary>One (x, W) pair for <see cref="LinearSumInto"/>: x (B, K) float32 and W (N, K) float32 or bfloat16, row-major, at these addresses.</summary>
+    internal readonly record struct RawTerm(nint X, nint W, int K, bool BFloat16);
+
+    /// <summary>
+    /// y (B, N) = Σ_p x_p W_p^T + bias over raw row-major buffers that stay pinned for the call (the C# decoder loop
+    /// keeps its activations in its own arrays); same kernel and row split as <see cref="LinearSum"/>.
+    /// </summary>
+    internal static void LinearSumInto(ReadOnlySpan<RawTerm> terms, float[] bias, float* y, int batch, int threads)
+    {
+        Debug.Assert(IsSupported && terms.Length > 0 && batch is >= 1 and <= MaxBatch);
+        int rows = bias.Length;
+        long scratch = 0, weightBytes = 0;
+        foreach (var t in terms)
+        {
+            if (t.BFloat16) scratch += (long)batch * t.K;
+            weightBytes += (long)rows * t.K * (t.BFloat16 ? 2 : 4);
+        }
+        if (scratch > 0 && (_scratch is null || _scratch.Length < scratch))
+            _scratch = GC.AllocateUninitializedArray<float>((int)scratch, pinned: true);
+        var packed = new Term[terms.Length];
+        int splitOffset = 0;
+        for (int p = 0; p < terms.Length; p++)
+        {
+            var t = terms[p];
+            var x = new ReadOnlySpan<float>((float*)t.X, batch * t.K);
+            packed[p] = new Term(t.X, t.W, t.K, t.BFloat16, t.BFloat16 ? SplitEvenOdd(x, batch, t.K, ref splitOffset) : 0);
+        }
+        Dispatch(packed, bias, y, batch, rows, weightBytes, threads);
+    }
+
+    /// <summary>Runs <see cref="Rows"/> over all rows, split between up to <paramref name="threads"/> workers.</summary>
+    private static void Dispatch(Term[] packed, float[] bias, float* y, int batch, int rows, long weightBytes, int threads)
+    {
+        nint output = (nint)y;
+        // A worker per ~1 MB of weights at most: below that, handing rows to another thread costs more than it saves.
+        int parts = (int)Math.Clamp(Math.Min(threads, weightBytes / MinBytesPerWorker), 1, Math.Max(1, rows / RowBlock));
+        if (parts == 1)
+        {
+            Rows(packed, bias, output, batch, rows, 0, rows);
+            return;
+        }
+        int chunk = (rows / parts + RowBlock - 1) / RowBlock * RowBlock;
+        KernelWorkers.Run(parts,
+            part => Rows(packed, bias, output, batch, rows, Math.Min(rows, part * chunk), part == parts - 1 ? rows : Math.Min(rows, (part + 1) * chunk)));
+    }
+
     /// <summary>
     /// x (B, K) rearranged per batch item as [x0, x2, x4, ... | x1, x3, x5, ...] in a pinned array, so a 32-bit lane
     /// of bfloat16 weights (elements 2j and 2j+1) meets its two activations without shuffles.
     /// </summary>
-    private static nint SplitEvenOdd(Tensor x, int batch, int k, ref int offset)
+    private static nint SplitEvenOdd(ReadOnlySpan<float> source, int batch, int k, ref int offset)
     {
-        Debug.Assert(_scratch is not null && _scratch.Length >= offset + batch * k, "scratch sized by LinearSum");
+        Debug.Assert(_scratch is not null && _scratch.Length >= offset + batch * k, "scratch sized by the caller");
         var split = _scratch.AsSpan(offset, batch * k);
         int needed = offset + batch * k;
         nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(split));
         offset = needed;
-        var source = MemoryMarshal.Cast<byte, float>(x.bytes);
         int half = k / 2;
         for (int b = 0; b < batch; b++)
         {

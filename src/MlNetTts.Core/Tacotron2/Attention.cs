@@ -24,6 +24,10 @@ public sealed class Attention : nn.Module
         RegisterComponents();
     }
 
+    internal Tensor QueryWeight => query_layer.Weight;
+    internal Tensor VWeight => v.Weight;
+    internal LocationLayer Location => location_layer;
+
     /// <summary>memory (B, T_in, E) -> processed memory (B, T_in, attention_dim); computed once per utterance.</summary>
     public Tensor ProcessMemory(Tensor memory) => memory_layer.call(memory);
 

@@ -54,6 +54,14 @@ public sealed class Decoder : nn.Module
     /// <summary>The prenet (its <see cref="Prenet.DropoutAlwaysOn"/> switch).</summary>
     public Prenet Prenet => prenet;
 
+    internal LstmCell AttentionRnn => attention_rnn;
+    internal Attention AttentionLayer => attention_layer;
+    internal LstmCell DecoderRnn => decoder_rnn;
+    internal LinearNorm Projection => linear_projection;
+    internal LinearNorm Gate => gate_layer;
+    internal long FramesPerStep => _framesPerStep;
+    internal long MelChannels => _melChannels;
+
     /// <summary>
     /// Teacher-forced decoding: memory (B, T_in, E), targets (B, n_mel, T) with T a multiple of r, memory lengths (B).
     /// Step t consumes target frames [(t-1)r, tr) (the all-zero go frame at t = 0).
@@ -128,8 +136,10 @@ public sealed class Decoder : nn.Module
         long batch = memory.shape[0], frameSize = _melChannels * _framesPerStep;
 
         using var scope = NewDisposeScope();
-        var mask = PaddingMask(memoryLengths, memory.shape[1], memory.device);
         var processedMemory = attention_layer.ProcessMemory(memory);
+        if (!training && CpuDecoderLoop.Accepts(this, memory, memoryLengths))
+            return CpuDecoderLoop.Run(this, memory, processedMemory, memoryLengths, maxDecoderSteps, gateThreshold, earlyStopping, cancellationToken);
+        var mask = PaddingMask(memoryLengths, memory.shape[1], memory.device);
         var state = DecoderState.Zeros(batch, memory.shape[1], _attentionRnnDim, _decoderRnnDim, _encoderDim, memory.dtype, memory.device);
         var frame = zeros(batch, frameSize, dtype: memory.dtype, device: memory.device);
         var notFinished = ones(batch, dtype: ScalarType.Int32, device: memory.device);

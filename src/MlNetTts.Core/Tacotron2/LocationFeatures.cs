@@ -33,29 +33,47 @@ internal static unsafe class LocationFeatures
         int filters = (int)convWeight.shape[0], kernel = (int)convWeight.shape[2], dim = (int)denseWeight.shape[0];
         int pad = (kernel - 1) / 2;
         var output = empty(batch, time, dim, dtype: ScalarType.Float32);
-        // Zero-padded input rows, so the convolution's inner loop needs no bounds tests.
-        int padded = time + 2 * pad;
-        var input = new float[channels * padded];
+        var input = new float[channels * (time + 2 * pad)];
         var conv = new float[filters * time];
-        var denseT = new float[filters * dim]; // dense^T (F, A): a row per filter, contiguous over A
-        var dense = MemoryMarshal.Cast<byte, float>(denseWeight.bytes);
-        for (int a = 0; a < dim; a++)
-            for (int f = 0; f < filters; f++) denseT[f * dim + a] = dense[a * filters + f];
+        var denseT = TransposeDense(denseWeight);
         var w = MemoryMarshal.Cast<byte, float>(convWeight.bytes);
         var source = MemoryMarshal.Cast<byte, float>(x.bytes);
         var target = MemoryMarshal.Cast<byte, float>(output.bytes);
         fixed (float* inp = input, cv = conv, dt = denseT)
         fixed (float* wp = w, src = source, dst = target)
-        {
-            for (int b = 0; b < batch; b++)
-            {
-                for (int c = 0; c < channels; c++)
-                    new ReadOnlySpan<float>(src + ((long)b * channels + c) * time, time).CopyTo(input.AsSpan(c * padded + pad, time));
-                Convolve(inp, padded, channels, time, wp, filters, kernel, cv);
-                Project(cv, filters, time, dt, dim, dst + (long)b * time * dim);
-            }
-        }
+            ComputeInto(src, batch, channels, time, wp, filters, kernel, dt, dim, dst, inp, cv);
         return output;
+    }
+
+    /// <summary>The dense weight (A, F) transposed to (F, A): a row per filter, contiguous over A.</summary>
+    internal static float[] TransposeDense(Tensor denseWeight)
+    {
+        int dim = (int)denseWeight.shape[0], filters = (int)denseWeight.shape[1];
+        var dense = MemoryMarshal.Cast<byte, float>(denseWeight.bytes);
+        var denseT = new float[filters * dim];
+        for (int a = 0; a < dim; a++)
+            for (int f = 0; f < filters; f++) denseT[f * dim + a] = dense[a * filters + f];
+        return denseT;
+    }
+
+    /// <summary>
+    /// (B, C, T) weights at <paramref name="source"/> -> (B, T, A) features at <paramref name="output"/>, with the conv
+    /// weight (F, C, K), the transposed dense weight (F, A) and scratch for C x (T + K - 1) padded inputs and F x T
+    /// convolution outputs.
+    /// </summary>
+    internal static void ComputeInto(float* source, int batch, int channels, int time, float* convWeight, int filters, int kernel,
+        float* denseT, int dim, float* output, float* inputScratch, float* convScratch)
+    {
+        // Zero-padded input rows, so the convolution's inner loop needs no bounds tests.
+        int pad = (kernel - 1) / 2, padded = time + 2 * pad;
+        new Span<float>(inputScratch, channels * padded).Clear();
+        for (int b = 0; b < batch; b++)
+        {
+            for (int c = 0; c < channels; c++)
+                new ReadOnlySpan<float>(source + ((long)b * channels + c) * time, time).CopyTo(new Span<float>(inputScratch + (long)c * padded + pad, time));
+            Convolve(inputScratch, padded, channels, time, convWeight, filters, kernel, convScratch);
+            Project(convScratch, filters, time, denseT, dim, output + (long)b * time * dim);
+        }
     }
 
     /// <summary>conv[f, t] = Σ_c Σ_j w[f, c, j] · input[c, t + j], vectorised over t.</summary>

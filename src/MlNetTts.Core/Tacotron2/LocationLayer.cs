@@ -20,6 +20,9 @@ public sealed class LocationLayer : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    internal Tensor ConvWeight => location_conv.Weight;
+    internal Tensor DenseWeight => location_dense.Weight;
+
     /// <summary>(B, 2, T_in) weights -> (B, T_in, attention_dim).</summary>
     public override Tensor forward(Tensor attentionWeightsCat)
     {

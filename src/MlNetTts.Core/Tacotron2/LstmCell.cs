@@ -34,6 +34,11 @@ public sealed class LstmCell : nn.Module
 
     public long HiddenSize { get; }
 
+    internal Tensor WeightIh => weight_ih;
+    internal Tensor WeightHh => weight_hh;
+    internal Tensor BiasIh => bias_ih;
+    internal Tensor BiasHh => bias_hh;
+
     /// <summary>One step: returns the new (h, c) for input (B, in) and state (B, H) each.</summary>
     public (Tensor H, Tensor C) Step(Tensor input, Tensor h, Tensor c) =>
         Cast.LstmCell(input, h, c, weight_ih, weight_hh, bias_ih, bias_hh);

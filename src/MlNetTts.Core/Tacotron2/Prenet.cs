@@ -32,6 +32,9 @@ public sealed class Prenet : nn.Module<Tensor, Tensor>
     /// <summary>Whether dropout (p = 0.5) is applied regardless of training/eval mode (the reference behaviour; default true).</summary>
     public bool DropoutAlwaysOn { get; set; } = true;
 
+    /// <summary>The layers' (out, in) weights, first to last.</summary>
+    internal IEnumerable<Tensor> Weights => layers.Select(l => l.Weight);
+
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
