@@ -13,11 +13,17 @@ namespace MlNetTts.Nn;
 public static class Cast
 {
     /// <summary>y = x W^T + b.</summary>
-    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias)
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias) => Linear(input, weight, bias, smallLayersStayFloat32: true);
+
+    /// <summary>
+    /// y = x W^T + b; <paramref name="smallLayersStayFloat32"/> false casts even small layers in a scope (the LSTM
+    /// cells, whose matrices always follow the scope, at every batch size).
+    /// </summary>
+    private static Tensor Linear(Tensor input, Tensor weight, Tensor? bias, bool smallLayersStayFloat32)
     {
         var scope = CastingScope.Current;
         CheckLayer(input, weight, bias, scope);
-        if (scope is not null && IsSmallAtInference(input, weight, bias)) scope = null;
+        if (scope is not null && smallLayersStayFloat32 && IsSmallAtInference(input, weight, bias)) scope = null;
         if (SmallBatch(scope, (input, weight, bias)) is { } fast) return fast;
         if (scope is null) return nn.functional.linear(input, weight, bias);
         using var x = input.to(scope.DType);
@@ -57,6 +63,7 @@ public static class Cast
         {
             // The kernel reads bfloat16 weights; a float16 scope (CUDA's type) keeps libtorch's path.
             if (scope.DType != ScalarType.BFloat16) return null;
+            if (terms[0].X.shape[0] > SmallBatchGemv.MaxBFloat16Batch) return null; // oneDNN's bf16 kernels win from there
             for (int i = 0; i < terms.Length; i++) terms[i] = (terms[i].X, scope.Weight(terms[i].W), terms[i].Bias);
         }
         return SmallBatchGemv.LinearSum(terms, get_num_threads());
@@ -211,7 +218,7 @@ public static class Cast
             var (hFused, cFused) = LstmGateMath(fused, c.is_contiguous() ? c : c.contiguous());
             return (hFused.MoveToOuterDisposeScope(), cFused.MoveToOuterDisposeScope());
         }
-        var (hNext, cNext) = LstmGates(Linear(input, weightIh, biasIh) + Linear(h, weightHh, biasHh), c);
+        var (hNext, cNext) = LstmGates(Linear(input, weightIh, biasIh, smallLayersStayFloat32: false) + Linear(h, weightHh, biasHh, smallLayersStayFloat32: false), c);
         return (hNext.MoveToOuterDisposeScope(), cNext.MoveToOuterDisposeScope());
     }
 

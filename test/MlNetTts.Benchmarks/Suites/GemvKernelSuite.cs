@@ -33,6 +33,9 @@ public sealed class GemvKernelSuite : IBenchmarkSuite
                 var transposed = weights.Select(w => w.t().contiguous()).ToArray();
                 var inputs = shapes.Select(s => randn(1, s.K).to(dtype)).ToArray();
                 var inputs32 = inputs.Select(x => x.to(ScalarType.Float32)).ToArray();
+                // Batch 4 (the decoder at batch 4): the same weights read once for 4 activation rows.
+                var batch4 = shapes.Select(s => randn(4, s.K).to(dtype)).ToArray();
+                var batch4f = batch4.Select(x => x.to(ScalarType.Float32)).ToArray();
                 var vectors = inputs.Select(x => x.squeeze(0)).ToArray();
                 var outs = shapes.Select(s => empty(1, s.N, dtype: dtype)).ToArray();
                 long bytes = weights.Sum(w => w.numel() * w.element_size());
@@ -48,6 +51,12 @@ public sealed class GemvKernelSuite : IBenchmarkSuite
                         Ours(get_num_threads(), (inputs32[0], weights[0], null), (inputs32[1], weights[1], null)).Dispose();
                         Ours(get_num_threads(), (inputs32[2], weights[2], null), (inputs32[3], weights[3], null)).Dispose();
                     }),
+                    ("batch 4: linear(x, W)", () => { for (int i = 0; i < 4; i++) nn.functional.linear(batch4[i], weights[i]).Dispose(); }),
+                    ("batch 4: SmallBatchGemv, W_ih + W_hh fused", () =>
+                    {
+                        Ours(get_num_threads(), (batch4f[0], weights[0], null), (batch4f[1], weights[1], null)).Dispose();
+                        Ours(get_num_threads(), (batch4f[2], weights[2], null), (batch4f[3], weights[3], null)).Dispose();
+                    }),
                 };
                 for (int i = 0; i < 4; i++)
                 {
@@ -56,6 +65,10 @@ public sealed class GemvKernelSuite : IBenchmarkSuite
                     using var actual = Ours(1, (inputs32[i], weights[i], null));
                     double error = (actual - expected).abs().max().item<float>();
                     if (error > 1e-3) throw new InvalidOperationException($"SmallBatchGemv differs from linear by {error} on matrix {i} ({dtype}).");
+                    using var expected4 = nn.functional.linear(batch4f[i], weights[i].to(ScalarType.Float32));
+                    using var actual4 = Ours(2, (batch4f[i], weights[i], null));
+                    double error4 = (actual4 - expected4).abs().max().item<float>();
+                    if (error4 > 1e-3) throw new InvalidOperationException($"SmallBatchGemv differs from linear by {error4} on matrix {i} at batch 4 ({dtype}).");
                 }
                 foreach (int t in threads > 1 ? new[] { threads, 1 } : new[] { threads })
                 {
@@ -66,7 +79,7 @@ public sealed class GemvKernelSuite : IBenchmarkSuite
                         table.Add(name, t, dtype.ToString(), bytes / 1e6, min, median, bytes / (min / 1000) / GB);
                     }
                 }
-                foreach (var t in weights.Concat(transposed).Concat(inputs).Concat(inputs32).Concat(vectors).Concat(outs)) t.Dispose();
+                foreach (var t in weights.Concat(transposed).Concat(inputs).Concat(inputs32).Concat(vectors).Concat(outs).Concat(batch4).Concat(batch4f)) t.Dispose();
             }
             // The fixed cost of one call (checks, output tensor, bias; one thread) on a matrix
             // too small to take time of its own: what a kernel call adds to a decoder step beyond its weight read.

@@ -19,6 +19,7 @@ public sealed class SmallBatchGemvTests
     [DataRow(3, 64, 100)]
     [DataRow(4, 512, 1024)]
     [DataRow(8, 33, 64)]
+    [DataRow(7, 30, 45)]
     public void Float32SumMatchesLibtorchLinear(int batch, int rows, int k)
     {
         using var scope = NewDisposeScope();
@@ -81,6 +82,9 @@ public sealed class SmallBatchGemvTests
         Assert.IsFalse(SmallBatchGemv.Accepts(new (Tensor, Tensor, Tensor?)[] { (randn(1, 8), randn(4, 8).t(), null) }), "transposed weight");
         Assert.IsFalse(SmallBatchGemv.Accepts(new (Tensor, Tensor, Tensor?)[] { (randn(1, 4).to(ScalarType.BFloat16), w, null) }), "bf16 input");
         Assert.IsFalse(SmallBatchGemv.Accepts(new (Tensor, Tensor, Tensor?)[] { (randn(1, 4), randn(8, 4).to(ScalarType.Float16), null) }), "fp16 weight");
+        var w16 = randn(8, 4).to(ScalarType.BFloat16);
+        Assert.IsTrue(SmallBatchGemv.Accepts(new (Tensor, Tensor, Tensor?)[] { (randn(SmallBatchGemv.MaxBFloat16Batch, 4), w16, null) }), "bf16 weights at batch 2");
+        Assert.IsFalse(SmallBatchGemv.Accepts(new (Tensor, Tensor, Tensor?)[] { (randn(SmallBatchGemv.MaxBFloat16Batch + 1, 4), w16, null) }), "bf16 weights from batch 3 (oneDNN's)");
         Assert.IsFalse(SmallBatchGemv.Accepts(new (Tensor, Tensor, Tensor?)[] { (randn(1, 4), randn(8, 4).requires_grad_(true), null) }), "weight needing a gradient");
         using (no_grad())
             Assert.IsTrue(SmallBatchGemv.Accepts(new (Tensor, Tensor, Tensor?)[] { (randn(1, 4), randn(8, 4).requires_grad_(true), null) }), "same weight under no_grad");
