@@ -63,7 +63,6 @@ public static class Cast
         {
             // The kernel reads bfloat16 weights; a float16 scope (CUDA's type) keeps libtorch's path.
             if (scope.DType != ScalarType.BFloat16) return null;
-            if (terms[0].X.shape[0] > SmallBatchGemv.MaxBFloat16Batch) return null; // oneDNN's bf16 kernels win from there
             for (int i = 0; i < terms.Length; i++) terms[i] = (terms[i].X, scope.Weight(terms[i].W), terms[i].Bias);
         }
         return SmallBatchGemv.LinearSum(terms, get_num_threads());

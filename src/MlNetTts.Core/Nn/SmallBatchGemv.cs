@@ -21,13 +21,6 @@ internal static unsafe class SmallBatchGemv
     /// <summary>The largest batch the kernel takes; beyond it a GEMM is compute- rather than bandwidth-bound.</summary>
     public const int MaxBatch = 8;
 
-    /// <summary>
-    /// The largest batch the kernel takes bfloat16 weights at. From batch 3 on, oneDNN's bfloat16 kernels (dot
-    /// products on bfloat16 pairs, AVX512_BF16) beat ours, which widens each weight to float32 first (gemv-kernels:
-    /// the four decoder LSTM matrices at batch 4 take 1.25 ms through libtorch's linear, 1.99 ms through ours).
-    /// </summary>
-    public const int MaxBFloat16Batch = 2;
-
     /// <summary>Whether this CPU runs the kernel (AVX-512F); otherwise callers use libtorch.</summary>
     public static bool IsSupported => Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
 
@@ -58,8 +51,7 @@ internal static unsafe class SmallBatchGemv
 
     /// <summary>
     /// Whether <see cref="LinearSum"/> can take these operands: CPU, no gradient needed, x float32 (B &lt;= 8, K),
-    /// weights contiguous (N, K) float32 or bfloat16 (then B &lt;= <see cref="MaxBFloat16Batch"/>) with one N, biases
-    /// (N) float32 or bfloat16.
+    /// weights contiguous (N, K) float32 or bfloat16 with one N, biases (N) float32 or bfloat16.
     /// </summary>
     public static bool Accepts(ReadOnlySpan<(Tensor X, Tensor W, Tensor? Bias)> terms)
     {
@@ -71,7 +63,6 @@ internal static unsafe class SmallBatchGemv
             if (x.device_type != TorchSharp.DeviceType.CPU || w.device_type != TorchSharp.DeviceType.CPU) return false;
             if (Cast.NeedsGradient(x, w, bias)) return false;
             if (x.dtype != ScalarType.Float32 || x.dim() != 2 || x.shape[0] != batch) return false;
-            if (w.dtype == ScalarType.BFloat16 && batch > MaxBFloat16Batch) return false;
             if (w.dtype is not (ScalarType.Float32 or ScalarType.BFloat16) || w.dim() != 2 || w.shape[0] != n || w.shape[1] != x.shape[1] || !w.is_contiguous()) return false;
             if (bias is not null && (bias.device_type != TorchSharp.DeviceType.CPU || bias.dim() != 1 || bias.shape[0] != n
                 || bias.dtype is not (ScalarType.Float32 or ScalarType.BFloat16))) return false;
@@ -225,6 +216,10 @@ internal static unsafe class SmallBatchGemv
             return;
         }
         int row = from;
+        if (Array.TrueForAll(terms, t => t.BFloat16))
+            for (; row + 8 <= to; row += 8)
+                for (int b = 0; b < batch; b++)
+                    Block8BFloat16(terms, bias, yp + (long)b * n, row, b);
         for (; row + 4 <= to; row += 4)
             for (int b = 0; b < batch; b++)
             {
@@ -266,6 +261,10 @@ internal static unsafe class SmallBatchGemv
             for (; row + 4 <= to; row += 4)
                 for (int first = 0; first < batch; first += 4)
                     Block4x4Float32(terms, bias, yp, n, row, first, Math.Min(4, batch - first));
+        else if (Array.TrueForAll(terms, t => t.BFloat16))
+            for (; row + 4 <= to; row += 4)
+                for (int first = 0; first < batch; first += 4)
+                    Block4x4BFloat16(terms, bias, yp, n, row, first, Math.Min(4, batch - first));
         for (; row < to; row++)
             for (int first = 0; first < batch; first += 4)
             {
@@ -347,6 +346,85 @@ internal static unsafe class SmallBatchGemv
                 yp[(long)(first + b) * n + row + r] = sums[r * 4 + b] + tail[r * 4 + b] + bias[row + r];
     }
 
+    /// <summary>
+    /// Rows [row, row + 4) for items [first, first + count) over bfloat16 terms: each weight lane widened once
+    /// (even and odd element) for 4 items, 16 sums each taking the even then the odd product.
+    /// </summary>
+    private static void Block4x4BFloat16(Term[] terms, float[] bias, float* yp, int n, int row, int first, int count)
+    {
+        var a00 = Vector512<float>.Zero; var a01 = Vector512<float>.Zero; var a02 = Vector512<float>.Zero; var a03 = Vector512<float>.Zero;
+        var a10 = Vector512<float>.Zero; var a11 = Vector512<float>.Zero; var a12 = Vector512<float>.Zero; var a13 = Vector512<float>.Zero;
+        var a20 = Vector512<float>.Zero; var a21 = Vector512<float>.Zero; var a22 = Vector512<float>.Zero; var a23 = Vector512<float>.Zero;
+        var a30 = Vector512<float>.Zero; var a31 = Vector512<float>.Zero; var a32 = Vector512<float>.Zero; var a33 = Vector512<float>.Zero;
+        Span<float> tail = stackalloc float[16];
+        tail.Clear();
+        var highHalf = Vector512.Create(0xFFFF0000u);
+        foreach (var t in terms)
+        {
+            long k = t.K, half = k / 2;
+            ushort* w0 = (ushort*)t.W + row * k;
+            float* e0 = (float*)t.Split + first * k;
+            float* e1 = e0 + (count > 1 ? k : 0), e2 = e0 + (count > 2 ? 2 * k : 0), e3 = e0 + (count > 3 ? 3 * k : 0);
+            long i = 0;
+            for (; i + 32 <= k; i += 32)
+            {
+                long j = i / 2;
+                var xe0 = Vector512.Load(e0 + j); var xe1 = Vector512.Load(e1 + j); var xe2 = Vector512.Load(e2 + j); var xe3 = Vector512.Load(e3 + j);
+                var xo0 = Vector512.Load(e0 + half + j); var xo1 = Vector512.Load(e1 + half + j);
+                var xo2 = Vector512.Load(e2 + half + j); var xo3 = Vector512.Load(e3 + half + j);
+                var v = Vector512.Load((uint*)(w0 + i));
+                var even = Avx512F.ShiftLeftLogical(v, 16).AsSingle();
+                var odd = (v & highHalf).AsSingle();
+                a00 = Avx512F.FusedMultiplyAdd(odd, xo0, Avx512F.FusedMultiplyAdd(even, xe0, a00));
+                a01 = Avx512F.FusedMultiplyAdd(odd, xo1, Avx512F.FusedMultiplyAdd(even, xe1, a01));
+                a02 = Avx512F.FusedMultiplyAdd(odd, xo2, Avx512F.FusedMultiplyAdd(even, xe2, a02));
+                a03 = Avx512F.FusedMultiplyAdd(odd, xo3, Avx512F.FusedMultiplyAdd(even, xe3, a03));
+                v = Vector512.Load((uint*)(w0 + k + i));
+                even = Avx512F.ShiftLeftLogical(v, 16).AsSingle();
+                odd = (v & highHalf).AsSingle();
+                a10 = Avx512F.FusedMultiplyAdd(odd, xo0, Avx512F.FusedMultiplyAdd(even, xe0, a10));
+                a11 = Avx512F.FusedMultiplyAdd(odd, xo1, Avx512F.FusedMultiplyAdd(even, xe1, a11));
+                a12 = Avx512F.FusedMultiplyAdd(odd, xo2, Avx512F.FusedMultiplyAdd(even, xe2, a12));
+                a13 = Avx512F.FusedMultiplyAdd(odd, xo3, Avx512F.FusedMultiplyAdd(even, xe3, a13));
+                v = Vector512.Load((uint*)(w0 + 2 * k + i));
+                even = Avx512F.ShiftLeftLogical(v, 16).AsSingle();
+                odd = (v & highHalf).AsSingle();
+                a20 = Avx512F.FusedMultiplyAdd(odd, xo0, Avx512F.FusedMultiplyAdd(even, xe0, a20));
+                a21 = Avx512F.FusedMultiplyAdd(odd, xo1, Avx512F.FusedMultiplyAdd(even, xe1, a21));
+                a22 = Avx512F.FusedMultiplyAdd(odd, xo2, Avx512F.FusedMultiplyAdd(even, xe2, a22));
+                a23 = Avx512F.FusedMultiplyAdd(odd, xo3, Avx512F.FusedMultiplyAdd(even, xe3, a23));
+                v = Vector512.Load((uint*)(w0 + 3 * k + i));
+                even = Avx512F.ShiftLeftLogical(v, 16).AsSingle();
+                odd = (v & highHalf).AsSingle();
+                a30 = Avx512F.FusedMultiplyAdd(odd, xo0, Avx512F.FusedMultiplyAdd(even, xe0, a30));
+                a31 = Avx512F.FusedMultiplyAdd(odd, xo1, Avx512F.FusedMultiplyAdd(even, xe1, a31));
+                a32 = Avx512F.FusedMultiplyAdd(odd, xo2, Avx512F.FusedMultiplyAdd(even, xe2, a32));
+                a33 = Avx512F.FusedMultiplyAdd(odd, xo3, Avx512F.FusedMultiplyAdd(even, xe3, a33));
+            }
+            float* x0 = (float*)t.X + first * k;
+            float* x1 = x0 + (count > 1 ? k : 0), x2 = x0 + (count > 2 ? 2 * k : 0), x3 = x0 + (count > 3 ? 3 * k : 0);
+            for (; i < k; i++)
+                for (int r = 0; r < 4; r++)
+                {
+                    float wr = WeightAt(t, (row + r) * k + i);
+                    tail[r * 4] += wr * x0[i];
+                    tail[r * 4 + 1] += wr * x1[i];
+                    tail[r * 4 + 2] += wr * x2[i];
+                    tail[r * 4 + 3] += wr * x3[i];
+                }
+        }
+        Span<float> sums =
+        [
+            Vector512.Sum(a00), Vector512.Sum(a01), Vector512.Sum(a02), Vector512.Sum(a03),
+            Vector512.Sum(a10), Vector512.Sum(a11), Vector512.Sum(a12), Vector512.Sum(a13),
+            Vector512.Sum(a20), Vector512.Sum(a21), Vector512.Sum(a22), Vector512.Sum(a23),
+            Vector512.Sum(a30), Vector512.Sum(a31), Vector512.Sum(a32), Vector512.Sum(a33),
+        ];
+        for (int r = 0; r < 4; r++)
+            for (int b = 0; b < count; b++)
+                yp[(long)(first + b) * n + row + r] = sums[r * 4 + b] + tail[r * 4 + b] + bias[row + r];
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Row1x4Float32(in Term t, int row, int first, int count,
         ref Vector512<float> a0, ref Vector512<float> a1, ref Vector512<float> a2, ref Vector512<float> a3,
@@ -413,6 +491,68 @@ internal static unsafe class SmallBatchGemv
             s2 += wi * x2[i];
             s3 += wi * x3[i];
         }
+    }
+
+    /// <summary>
+    /// Eight rows of bfloat16 weights against batch item <paramref name="b"/> (see <see cref="Block4BFloat16"/>): 16
+    /// independent sums, each activation pair loaded once per 8 rows.
+    /// </summary>
+    private static void Block8BFloat16(Term[] terms, float[] bias, float* output, int row, int b)
+    {
+        var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero; var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
+        var a4 = Vector512<float>.Zero; var a5 = Vector512<float>.Zero; var a6 = Vector512<float>.Zero; var a7 = Vector512<float>.Zero;
+        var c0 = Vector512<float>.Zero; var c1 = Vector512<float>.Zero; var c2 = Vector512<float>.Zero; var c3 = Vector512<float>.Zero;
+        var c4 = Vector512<float>.Zero; var c5 = Vector512<float>.Zero; var c6 = Vector512<float>.Zero; var c7 = Vector512<float>.Zero;
+        Span<float> tail = stackalloc float[8];
+        tail.Clear();
+        var highHalf = Vector512.Create(0xFFFF0000u);
+        foreach (var t in terms)
+        {
+            long k = t.K, half = k / 2;
+            float* even = (float*)t.Split + (long)b * k, odd = even + half;
+            ushort* w0 = (ushort*)t.W + row * k;
+            long i = 0;
+            for (; i + 32 <= k; i += 32)
+            {
+                var xe = Vector512.Load(even + i / 2);
+                var xo = Vector512.Load(odd + i / 2);
+                var v = Vector512.Load((uint*)(w0 + i));
+                a0 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v, 16).AsSingle(), xe, a0);
+                c0 = Avx512F.FusedMultiplyAdd((v & highHalf).AsSingle(), xo, c0);
+                v = Vector512.Load((uint*)(w0 + k + i));
+                a1 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v, 16).AsSingle(), xe, a1);
+                c1 = Avx512F.FusedMultiplyAdd((v & highHalf).AsSingle(), xo, c1);
+                v = Vector512.Load((uint*)(w0 + 2 * k + i));
+                a2 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v, 16).AsSingle(), xe, a2);
+                c2 = Avx512F.FusedMultiplyAdd((v & highHalf).AsSingle(), xo, c2);
+                v = Vector512.Load((uint*)(w0 + 3 * k + i));
+                a3 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v, 16).AsSingle(), xe, a3);
+                c3 = Avx512F.FusedMultiplyAdd((v & highHalf).AsSingle(), xo, c3);
+                v = Vector512.Load((uint*)(w0 + 4 * k + i));
+                a4 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v, 16).AsSingle(), xe, a4);
+                c4 = Avx512F.FusedMultiplyAdd((v & highHalf).AsSingle(), xo, c4);
+                v = Vector512.Load((uint*)(w0 + 5 * k + i));
+                a5 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v, 16).AsSingle(), xe, a5);
+                c5 = Avx512F.FusedMultiplyAdd((v & highHalf).AsSingle(), xo, c5);
+                v = Vector512.Load((uint*)(w0 + 6 * k + i));
+                a6 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v, 16).AsSingle(), xe, a6);
+                c6 = Avx512F.FusedMultiplyAdd((v & highHalf).AsSingle(), xo, c6);
+                v = Vector512.Load((uint*)(w0 + 7 * k + i));
+                a7 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(v, 16).AsSingle(), xe, a7);
+                c7 = Avx512F.FusedMultiplyAdd((v & highHalf).AsSingle(), xo, c7);
+            }
+            float* x = (float*)t.X + (long)b * k;
+            for (; i < k; i++)
+                for (int r = 0; r < 8; r++) tail[r] += WeightAt(t, (row + r) * k + i) * x[i];
+        }
+        output[row] = Vector512.Sum(a0 + c0) + tail[0] + bias[row];
+        output[row + 1] = Vector512.Sum(a1 + c1) + tail[1] + bias[row + 1];
+        output[row + 2] = Vector512.Sum(a2 + c2) + tail[2] + bias[row + 2];
+        output[row + 3] = Vector512.Sum(a3 + c3) + tail[3] + bias[row + 3];
+        output[row + 4] = Vector512.Sum(a4 + c4) + tail[4] + bias[row + 4];
+        output[row + 5] = Vector512.Sum(a5 + c5) + tail[5] + bias[row + 5];
+        output[row + 6] = Vector512.Sum(a6 + c6) + tail[6] + bias[row + 6];
+        output[row + 7] = Vector512.Sum(a7 + c7) + tail[7] + bias[row + 7];
     }
 
     /// <summary>Four rows of float32 weights against one batch item, 16 at a time.</summary>

@@ -64,7 +64,6 @@ internal static unsafe class CpuDecoderLoop
         // Weights (tensors kept alive by the caller's dispose scope) and float32 biases.
         private readonly Tensor _prenet0, _prenet1, _attentionIh, _attentionHh, _query, _decoderIh, _decoderHh, _output;
         private readonly float[] _attentionBias, _decoderBias, _outputBias, _prenetBias0, _prenetBias1, _queryBias;
-        private readonly (Tensor Ih, Tensor Hh) _attentionBiases, _decoderBiases;
         private readonly float[] _v, _denseT;
         private readonly float* _convWeight, _memory, _processedMemory;
 
@@ -104,7 +103,6 @@ internal static unsafe class CpuDecoderLoop
             _attentionIh = Lstm(attentionRnn.WeightIh);
             _attentionHh = Lstm(attentionRnn.WeightHh);
             _attentionBias = Sum(attentionRnn.BiasIh, attentionRnn.BiasHh);
-            _attentionBiases = (attentionRnn.BiasIh, attentionRnn.BiasHh);
             var attention = decoder.AttentionLayer;
             _query = Layer(attention.QueryWeight);
             _attentionDim = (int)attention.QueryWeight.shape[0];
@@ -121,7 +119,6 @@ internal static unsafe class CpuDecoderLoop
             _decoderIh = Lstm(decoderRnn.WeightIh);
             _decoderHh = Lstm(decoderRnn.WeightHh);
             _decoderBias = Sum(decoderRnn.BiasIh, decoderRnn.BiasHh);
-            _decoderBiases = (decoderRnn.BiasIh, decoderRnn.BiasHh);
             // Projection and gate read the same [h, context]: one product over their stacked rows, cast when the
             // projection alone would be (the 1-row gate never is; in such configs its row is then bfloat16 here).
             var stacked = cat([decoder.Projection.Weight, decoder.Gate.Weight], 0).contiguous();
@@ -205,7 +202,7 @@ internal static unsafe class CpuDecoderLoop
 
             // Attention LSTM on [prenet, previous context].
             Concatenate(_attentionInput, _prenetOut, _prenetDim1, _context, _encoderDim);
-            LstmProduct(_attentionGates, _attentionBias, _attentionBiases, (_attentionInput, _attentionIh, _prenetDim1 + _encoderDim), (_attentionH, _attentionHh, _attentionRnnDim));
+            Product(_attentionGates, _attentionBias, (_attentionInput, _attentionIh, _prenetDim1 + _encoderDim), (_attentionH, _attentionHh, _attentionRnnDim));
             Cast.LstmGateMath(_attentionGates, _attentionC, _attentionH, _attentionC, b, _attentionRnnDim);
 
             // Location-sensitive attention: energies over the unpadded encoder steps, softmax, context; cumulative weights.
@@ -216,7 +213,7 @@ internal static unsafe class CpuDecoderLoop
 
             // Decoder LSTM on [attention h, context]; projection and gate on [decoder h, context].
             Concatenate(_decoderInput, _attentionH, _attentionRnnDim, _context, _encoderDim);
-            LstmProduct(_decoderGates, _decoderBias, _decoderBiases, (_decoderInput, _decoderIh, _attentionRnnDim + _encoderDim), (_decoderH, _decoderHh, _decoderRnnDim));
+            Product(_decoderGates, _decoderBias, (_decoderInput, _decoderIh, _attentionRnnDim + _encoderDim), (_decoderH, _decoderHh, _decoderRnnDim));
             Cast.LstmGateMath(_decoderGates, _decoderC, _decoderH, _decoderC, b, _decoderRnnDim);
             Concatenate(_hiddenAndContext, _decoderH, _decoderRnnDim, _context, _encoderDim);
             Product(_projected, _outputBias, (_hiddenAndContext, _output, _decoderRnnDim + _encoderDim));
@@ -251,29 +248,6 @@ internal static unsafe class CpuDecoderLoop
             var cumulative = _weightsCat.AsSpan(item * 2 * _time + _time, _time);
             weights.CopyTo(previous);
             TensorPrimitives.Add(cumulative, weights, cumulative);
-        }
-
-        /// <summary>
-        /// LSTM gate sums x W_ih^T + b_ih + h W_hh^T + b_hh as <see cref="Cast.LstmCell"/> computes them: one call of our
-        /// kernel, except for bfloat16 weights above <see cref="SmallBatchGemv.MaxBFloat16Batch"/>, where each
-        /// product runs through libtorch's linear (activations and bias cast to bfloat16, result back to float32),
-        /// summed in float32.
-        /// </summary>
-        private void LstmProduct(float[] y, float[] bias, (Tensor Ih, Tensor Hh) biases, (float[] X, Tensor W, int K) input, (float[] X, Tensor W, int K) hidden)
-        {
-            if (input.W.dtype != ScalarType.BFloat16 || _batch <= SmallBatchGemv.MaxBFloat16Batch)
-            {
-                Product(y, bias, input, hidden);
-                return;
-            }
-            using var scope = NewDisposeScope();
-            Tensor Term((float[] X, Tensor W, int K) term, Tensor b)
-            {
-                var x = tensor(term.X.AsSpan(0, _batch * term.K).ToArray(), [_batch, term.K]).to(ScalarType.BFloat16);
-                return nn.functional.linear(x, term.W, b.to(ScalarType.BFloat16)).to(ScalarType.Float32);
-            }
-            var sum = Term(input, biases.Ih) + Term(hidden, biases.Hh);
-            sum.data<float>().CopyTo(y);
         }
 
         private void Product(float[] y, float[] bias, params ReadOnlySpan<(float[] X, Tensor W, int K)> terms)

@@ -41,6 +41,8 @@ public sealed class SmallBatchGemvTests
     [DataRow(1, 4096, 1024)]
     [DataRow(2, 20, 75)]
     [DataRow(5, 130, 256)]
+    [DataRow(8, 36, 96)]
+    [DataRow(3, 9, 41)]
     public void BFloat16WeightsAreReadExactly(int batch, int rows, int k)
     {
         using var scope = NewDisposeScope();
@@ -82,9 +84,6 @@ public sealed class SmallBatchGemvTests
         Assert.IsFalse(SmallBatchGemv.Accepts(new (Tensor, Tensor, Tensor?)[] { (randn(1, 8), randn(4, 8).t(), null) }), "transposed weight");
         Assert.IsFalse(SmallBatchGemv.Accepts(new (Tensor, Tensor, Tensor?)[] { (randn(1, 4).to(ScalarType.BFloat16), w, null) }), "bf16 input");
         Assert.IsFalse(SmallBatchGemv.Accepts(new (Tensor, Tensor, Tensor?)[] { (randn(1, 4), randn(8, 4).to(ScalarType.Float16), null) }), "fp16 weight");
-        var w16 = randn(8, 4).to(ScalarType.BFloat16);
-        Assert.IsTrue(SmallBatchGemv.Accepts(new (Tensor, Tensor, Tensor?)[] { (randn(SmallBatchGemv.MaxBFloat16Batch, 4), w16, null) }), "bf16 weights at batch 2");
-        Assert.IsFalse(SmallBatchGemv.Accepts(new (Tensor, Tensor, Tensor?)[] { (randn(SmallBatchGemv.MaxBFloat16Batch + 1, 4), w16, null) }), "bf16 weights from batch 3 (oneDNN's)");
         Assert.IsFalse(SmallBatchGemv.Accepts(new (Tensor, Tensor, Tensor?)[] { (randn(1, 4), randn(8, 4).requires_grad_(true), null) }), "weight needing a gradient");
         using (no_grad())
             Assert.IsTrue(SmallBatchGemv.Accepts(new (Tensor, Tensor, Tensor?)[] { (randn(1, 4), randn(8, 4).requires_grad_(true), null) }), "same weight under no_grad");
