@@ -120,7 +120,7 @@ public static class Cast
         if (bias is not null) TensorCheck.DType(bias, weight.dtype, nameof(bias), "the weight's dtype, outside a CastingScope");
     }
 
-    /// <summary>conv1d as unfold + one matmul: (N, Cin, L) -> columns (N, Lout, Cin*K) @ W(Cout, Cin*K)^T.</summary>
+    /// <summary>conv1d as one matmul over columns: stacked shifted taps (stride 1), else unfold: (N, Cin, L) -> columns (N, Lout, Cin*K) @ W(Cout, Cin*K)^T.</summary>
     internal static Tensor Conv1dAsMatmul(Tensor input, Tensor weight, Tensor? bias, long stride, long padding, long dilation)
     {
         using var scope = NewDisposeScope();
@@ -135,6 +135,20 @@ public static class Cast
             return pointwise.MoveToOuterDisposeScope();
         }
         var padded = padding > 0 ? nn.functional.pad(input, new[] { padding, padding }) : input;
+        if (stride == 1)
+        {
+            // Stacked taps: row j*Cin + c of the columns holds x[c, t + j*dilation] (K shifted slices), the weight
+            // reordered to (Cout, K*Cin) to match: one GEMM straight into (N, Cout, Lout), and a backward of slices
+            // and a concatenation, where unfold's is a scatter (bf16 WaveGlow training spent most of its time there).
+            long steps = padded.shape[2] - dilation * (k - 1);
+            var taps = new Tensor[k];
+            for (long j = 0; j < k; j++) taps[j] = padded.narrow(2, j * dilation, steps);
+            var stacked = cat(taps, 1);
+            var reordered = weight.permute(0, 2, 1).reshape(cout, k * cin);
+            var output = reordered.matmul(stacked);
+            if (bias is not null) output = output + bias.unsqueeze(-1);
+            return output.MoveToOuterDisposeScope();
+        }
         long span = dilation * (k - 1) + 1;
         var windows = padded.unfold(2, span, stride); // (N, Cin, Lout, span)
         if (dilation > 1) windows = windows.index(TensorIndex.Ellipsis, TensorIndex.Slice(0, null, dilation));
