@@ -34,6 +34,23 @@ public sealed class TrainingSuite : IBenchmarkSuite
             var (median, min, perSecond) = Tacotron2(precision, steps);
             table.Add("Tacotron 2", precision.ToString(), $"{Tacotron2Batch} x {MelFrames} frames", median, min, perSecond, "mel frames/s");
         }
+        if (SmallBatchGemv.IsSupported)
+        {
+            // The decoder LSTMs' per-step products through libtorch instead of SmallBatchGemv: the kernel's gain, same run.
+            LstmSequence.SmallBatchKernel = false;
+            try
+            {
+                foreach (var precision in new[] { Precision.Float32, Precision.Mixed })
+                {
+                    var (median, min, perSecond) = Tacotron2(precision, steps);
+                    table.Add("Tacotron 2, libtorch LSTM products", precision.ToString(), $"{Tacotron2Batch} x {MelFrames} frames", median, min, perSecond, "mel frames/s");
+                }
+            }
+            finally
+            {
+                LstmSequence.SmallBatchKernel = true;
+            }
+        }
         foreach (var precision in new[] { Precision.Float32, Precision.Mixed })
         {
             var (median, min, perSecond) = WaveGlow(precision, steps);
