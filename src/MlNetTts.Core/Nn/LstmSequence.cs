@@ -16,19 +16,26 @@ namespace MlNetTts.Nn;
 internal sealed class LstmSequence
 {
     private readonly Tensor _weightT;   // (in + H, 4H), detached, in the compute type (a transposed view for libtorch)
-    private readonly Tensor? _weight;   // (4H, in + H) for SmallBatchGemv, or null when libtorch multiplies
+    private readonly Tensor? _weight;   // (4H, in + H) for SmallBatchGemv, or null when another path multiplies
+    private readonly Tensor? _panels;   // W packed for PanelGemm (forward x Wᵀ), or null
+    private readonly Tensor? _panelsT;  // Wᵀ packed for PanelGemm (backward g W), or null
     private readonly Tensor[] _biasAndSink;  // per step (B, 4H) views: value b_ih + b_hh, gradient -> the weights' node
     private readonly ScalarType? _computeType;
     private readonly Recorded _recorded;
 
-    private LstmSequence(Tensor weightT, Tensor? weight, Tensor[] biasAndSink, ScalarType? computeType, Recorded recorded)
+    private LstmSequence(Tensor weightT, Tensor? weight, Tensor? panels, Tensor? panelsT, Tensor[] biasAndSink, ScalarType? computeType, Recorded recorded)
     {
         _weightT = weightT;
         _weight = weight;
+        _panels = panels;
+        _panelsT = panelsT;
         _biasAndSink = biasAndSink;
         _computeType = computeType;
         _recorded = recorded;
     }
+
+    /// <summary>Whether this sequence multiplies through <see cref="PanelGemm"/> (tests).</summary>
+    internal bool UsesPanels => _panels is not null;
 
     /// <summary>Off: training steps every cell with <see cref="Cast.LstmCell"/> (benchmarks compare both in one run).</summary>
     internal static bool Enabled { get; set; } = true;
@@ -50,28 +57,29 @@ internal sealed class LstmSequence
         var scope = CastingScope.Current;
         var recorded = new Recorded(weightIh.shape[1], scope?.DType, (int)steps);
         Tensor weightT;
-        Tensor? weight = null;
+        Tensor? weight = null, panels = null, panelsT = null;
         using (no_grad())
         {
             var w = cat([weightIh.detach(), weightHh.detach()], 1);
             if (scope is not null) w = w.to(scope.DType);
-            // At batch <= 8 the per-step products (x W^T forward, g W backward) are weight-bandwidth-bound, and
-            // libtorch's float32 GEMM reaches a fraction of the bandwidth there; the small-batch kernel reads each
-            // weight at close to it (it needs W and W^T row-major). libtorch's bfloat16 product (oneDNN) is as fast
-            // as the kernel's bfloat16 path at batch 8 (training suite, 2026-12-05: 471 vs 467 mel frames/s), and wants
-            // W as (4H, in + H) both ways.
-            if (UseSmallBatchKernel(weightIh, batch, scope))
+            weightT = w.t();
+            // At batch <= 8 the per-step products (x Wᵀ forward, g W backward) are bound by the weight read, and
+            // libtorch reads at a fraction of the bandwidth there (float32 ~8-11 GB/s, oneDNN's bfloat16 ~17-22):
+            // PanelGemm reads W and Wᵀ packed once per sequence at 44-49 GB/s, float32 or bfloat16 (suite
+            // training-products, 2026-12-05). SmallBatchGemv (float32, unpacked) covers shapes the panels do not.
+            if (UsePanels(w, batch))
+            {
+                panels = PanelGemm.Pack(w);
+                panelsT = PanelGemm.PackTransposed(w);
+            }
+            else if (UseSmallBatchKernel(weightIh, batch, scope))
             {
                 weight = w;
                 weightT = w.t().contiguous();
             }
-            else
-            {
-                weightT = w.t();
-            }
         }
         var sink = WeightGradient.apply(weightIh, weightHh, biasIh, biasHh, recorded, steps, batch);
-        return new LstmSequence(weightT, weight, sink.unbind(0), scope?.DType, recorded);
+        return new LstmSequence(weightT, weight, panels, panelsT, sink.unbind(0), scope?.DType, recorded);
     }
 
     /// <summary>Step <paramref name="t"/>: input (B, in), state (B, H) each -> new (h, c), float32.</summary>
@@ -80,9 +88,16 @@ internal sealed class LstmSequence
         using var scope = NewDisposeScope();
         var xh = cat([input, h], 1);
         Tensor gates;
-        if (_weight is not null)
+        if (_panels is not null)
         {
+            // Float32 activations against 16-bit or float32 weights, float32 sums; the weight gradient still takes
+            // the inputs in the compute type.
             _recorded.Add(t, _computeType is { } type16 ? xh.to(type16) : xh);
+            gates = PanelProduct.apply(xh, this) + _biasAndSink[t];
+        }
+        else if (_weight is not null)
+        {
+            _recorded.Add(t, xh);
             gates = ConstantWeightProduct.apply(xh, this) + _biasAndSink[t];
         }
         else
@@ -95,12 +110,51 @@ internal sealed class LstmSequence
         return (hNext.MoveToOuterDisposeScope(), cNext.MoveToOuterDisposeScope());
     }
 
-    /// <summary>Off: libtorch multiplies every step (benchmarks compare both in one run).</summary>
+    /// <summary>Off: libtorch multiplies every step (benchmarks and tests compare the paths in one run).</summary>
     internal static bool SmallBatchKernel { get; set; } = true;
+
+    /// <summary>Off: the packed-panel kernel is skipped (float32 then takes SmallBatchGemv, bfloat16 libtorch).</summary>
+    internal static bool PanelKernel { get; set; } = true;
+
+    private static bool UsePanels(Tensor w, long batch) =>
+        SmallBatchKernel && PanelKernel && PanelGemm.IsSupported && batch <= PanelGemm.MaxBatch && w.device_type == TorchSharp.DeviceType.CPU
+        && w.dtype is ScalarType.Float32 or ScalarType.BFloat16 && PanelGemm.CanPack(w.shape[0], w.shape[1]) && PanelGemm.CanPack(w.shape[1], w.shape[0]);
 
     private static bool UseSmallBatchKernel(Tensor weight, long batch, CastingScope? scope) =>
         SmallBatchKernel && SmallBatchGemv.IsSupported && batch <= SmallBatchGemv.MaxBatch && weight.device_type == TorchSharp.DeviceType.CPU
         && scope is null;
+
+    /// <summary>
+    /// [x, h] (B, in + H) float32 times the sequence's constant packed weights through <see cref="PanelGemm"/>:
+    /// forward <c>xh Wᵀ</c>, backward <c>g W</c> (the weights' own gradient is <see cref="WeightGradient"/>'s).
+    /// </summary>
+    private sealed class PanelProduct : autograd.SingleTensorFunction<PanelProduct>
+    {
+        public override string Name => nameof(LstmSequence) + "." + nameof(PanelProduct);
+
+        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+        {
+            var sequence = (LstmSequence)vars[1];
+            // The graph holds the backward panels (the sequence's own tensors die with the forward's dispose scope).
+            ctx.save_for_backward([sequence._panelsT!]);
+            using var x = ((Tensor)vars[0]).detach();
+            return PanelGemm.Multiply(x, sequence._panels!, get_num_threads());
+        }
+
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+        {
+            var saved = ctx.get_saved_variables();
+            try
+            {
+                using var g = gradOutput.dtype == ScalarType.Float32 ? gradOutput.detach() : gradOutput.to(ScalarType.Float32);
+                return [PanelGemm.Multiply(g, saved[0], get_num_threads()), null!];
+            }
+            finally
+            {
+                foreach (var t in saved) t.Dispose();
+            }
+        }
+    }
 
     /// <summary>
     /// [x, h] (B, in + H) float32 times the sequence's constant float32 weights through <see cref="SmallBatchGemv"/>: forward

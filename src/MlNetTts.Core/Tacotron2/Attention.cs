@@ -39,9 +39,14 @@ public sealed class Attention : nn.Module
     public (Tensor Context, Tensor Weights) Step(Tensor query, Tensor memory, Tensor processedMemory, Tensor attentionWeightsCat, Tensor? mask)
     {
         using var scope = NewDisposeScope();
-        var processedQuery = query_layer.call(query).unsqueeze(1);
+        var processedQuery = query_layer.call(query);
         var processedLocation = location_layer.call(attentionWeightsCat);
-        var energies = v.call((processedQuery + processedLocation + processedMemory).tanh()).squeeze(2);
+        if (AttentionContext.Accepts(processedQuery, processedLocation, processedMemory, v.Weight, memory))
+        {
+            var (fusedContext, fusedWeights) = AttentionContext.Compute(processedQuery, processedLocation, processedMemory, v.Weight, memory, mask);
+            return (fusedContext.MoveToOuterDisposeScope(), fusedWeights.MoveToOuterDisposeScope());
+        }
+        var energies = v.call((processedQuery.unsqueeze(1) + processedLocation + processedMemory).tanh()).squeeze(2);
         if (mask is not null) energies = energies.masked_fill(mask, MaskValue(energies.dtype));
         var weights = energies.softmax(1);
         var context = Cast.Matmul(weights.unsqueeze(1), memory).squeeze(1);

@@ -29,24 +29,32 @@ public sealed class TrainingSuite : IBenchmarkSuite
         int steps = quick ? 2 : 6; // the first is a warm-up
         var table = new ResultTable($"Training throughput (full default configs, {get_num_threads()} threads, {steps - 1} timed steps after 1 warm-up)",
             "model", "precision", "batch", "median s/step", "min s/step", "items/s (median)", "unit");
+        // Tacotron 2 with and without each of our decoder-loop pieces, the steps of one fit taking turns (this VM's
+        // speed drifts within minutes): all on (the default); the attention readout as libtorch ops instead of
+        // AttentionContext; the LSTMs' per-step products without the packed-panel kernel (float32: SmallBatchGemv,
+        // bf16: oneDNN); through libtorch alone (float32).
         foreach (var precision in new[] { Precision.Float32, Precision.Mixed })
         {
-            var (median, min, perSecond) = Tacotron2(precision, steps);
-            table.Add("Tacotron 2", precision.ToString(), $"{Tacotron2Batch} x {MelFrames} frames", median, min, perSecond, "mel frames/s");
-        }
-        if (SmallBatchGemv.IsSupported)
-        {
-            // The decoder LSTMs' per-step float32 products through libtorch instead of SmallBatchGemv: the kernel's
-            // gain, same run (bf16 training multiplies through oneDNN either way, see LstmSequence).
-            LstmSequence.SmallBatchKernel = false;
+            var variants = new List<(string Label, bool Panels, bool Ours, bool Fused)> { ("Tacotron 2", true, true, true) };
+            variants.Add(("Tacotron 2, attention readout as libtorch ops", true, true, false));
+            if (PanelGemm.IsSupported) variants.Add(("Tacotron 2, LSTM products without PanelGemm", false, true, true));
+            if (SmallBatchGemv.IsSupported && precision == Precision.Float32) variants.Add(("Tacotron 2, libtorch LSTM products", false, false, true));
             try
             {
-                var (median, min, perSecond) = Tacotron2(Precision.Float32, steps);
-                table.Add("Tacotron 2, libtorch LSTM products", Precision.Float32.ToString(), $"{Tacotron2Batch} x {MelFrames} frames", median, min, perSecond, "mel frames/s");
+                var results = Tacotron2(precision, steps, variants.Count, v =>
+                {
+                    LstmSequence.PanelKernel = variants[v].Panels;
+                    LstmSequence.SmallBatchKernel = variants[v].Ours;
+                    AttentionContext.Enabled = variants[v].Fused;
+                });
+                for (int v = 0; v < variants.Count; v++)
+                    table.Add(variants[v].Label, precision.ToString(), $"{Tacotron2Batch} x {MelFrames} frames", results[v].MedianSeconds, results[v].MinSeconds, results[v].ItemsPerSecond, "mel frames/s");
             }
             finally
             {
+                LstmSequence.PanelKernel = true;
                 LstmSequence.SmallBatchKernel = true;
+                AttentionContext.Enabled = true;
             }
         }
         foreach (var precision in new[] { Precision.Float32, Precision.Mixed })
@@ -57,7 +65,8 @@ public sealed class TrainingSuite : IBenchmarkSuite
         return table;
     }
 
-    private static (double MedianSeconds, double MinSeconds, double ItemsPerSecond) Tacotron2(Precision precision, int steps)
+    /// <summary>One fit whose steps cycle through <paramref name="variants"/> (set by <paramref name="use"/> before each step); per variant.</summary>
+    private static (double MedianSeconds, double MinSeconds, double ItemsPerSecond)[] Tacotron2(Precision precision, int steps, int variants, Action<int> use)
     {
         manual_seed(1);
         using var model = new Tacotron2Model(new Tacotron2Config());
@@ -69,8 +78,8 @@ public sealed class TrainingSuite : IBenchmarkSuite
             var mel = Enumerable.Range(0, MelFrames * model.Config.MelChannels).Select(_ => (float)(random.NextDouble() * 8 - 10)).ToArray();
             data.Add(text, mel, MelLayout.FramesMajor);
         }
-        using var trainer = new Tacotron2Trainer(model, new Tacotron2TrainingOptions { Epochs = steps, BatchSize = Tacotron2Batch, AnnealSteps = [], Precision = precision, TensorBoard = false });
-        return Measure(report => trainer.Fit(data, progress: report));
+        using var trainer = new Tacotron2Trainer(model, new Tacotron2TrainingOptions { Epochs = steps * variants, BatchSize = Tacotron2Batch, AnnealSteps = [], Precision = precision, TensorBoard = false });
+        return Measure(report => trainer.Fit(data, progress: report), variants, use);
     }
 
     private static (double MedianSeconds, double MinSeconds, double ItemsPerSecond) WaveGlow(Precision precision, int steps)
@@ -85,28 +94,40 @@ public sealed class TrainingSuite : IBenchmarkSuite
             data.Add(Enumerable.Range(0, Segment * 2).Select(n => (float)(0.5 * Math.Sin(2 * Math.PI * f * n / 22050) + 0.01 * (random.NextDouble() - 0.5))).ToArray());
         }
         using var trainer = new WaveGlowTrainer(model, new WaveGlowTrainingOptions { Epochs = steps, BatchSize = WaveGlowBatch, Precision = precision, TensorBoard = false });
-        return Measure(report => trainer.Fit(data, progress: report));
+        return Measure(report => trainer.Fit(data, progress: report), 1, _ => { })[0];
     }
 
-    /// <summary>Runs a fit (one step per epoch) and summarises the steps after the first from the trainer's own per-step items/s.</summary>
-    private static (double, double, double) Measure(Action<IProgress<TrainingProgress>> fit)
+    /// <summary>
+    /// Runs a fit (one step per epoch) whose steps take turns among <paramref name="variants"/> (step i runs variant
+    /// (i - 1) mod variants, set through <paramref name="use"/> between steps) and summarises each variant's steps
+    /// after its first from the trainer's own per-step items/s.
+    /// </summary>
+    private static (double MedianSeconds, double MinSeconds, double ItemsPerSecond)[] Measure(Action<IProgress<TrainingProgress>> fit, int variants, Action<int> use)
     {
-        var rates = new List<double>();
-        var seconds = new List<double>();
+        var rates = Enumerable.Range(0, variants).Select(_ => new List<double>()).ToArray();
+        var seconds = Enumerable.Range(0, variants).Select(_ => new List<double>()).ToArray();
+        use(0);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         fit(new SyncReport(p =>
         {
             if (p.Kind != TrainingEventKind.Step) return;
             double elapsed = watch.Elapsed.TotalSeconds;
+            int variant = (int)((p.Iteration - 1) % variants);
+            if (p.Iteration > variants) // each variant's first step is its warm-up
+            {
+                rates[variant].Add(p.ItemsPerSecond);
+                seconds[variant].Add(elapsed);
+            }
+            use((int)(p.Iteration % variants));
             watch.Restart();
-            if (p.Iteration == 1) return; // warm-up
-            rates.Add(p.ItemsPerSecond);
-            seconds.Add(elapsed);
         }));
-        if (rates.Count == 0) throw new InvalidOperationException("no timed training step ran");
-        rates.Sort();
-        seconds.Sort();
-        return (seconds[seconds.Count / 2], seconds[0], rates[rates.Count / 2]);
+        return Enumerable.Range(0, variants).Select(v =>
+        {
+            if (rates[v].Count == 0) throw new InvalidOperationException("no timed training step ran");
+            rates[v].Sort();
+            seconds[v].Sort();
+            return (seconds[v][seconds[v].Count / 2], seconds[v][0], rates[v][rates[v].Count / 2]);
+        }).ToArray();
     }
 
     private sealed class SyncReport(Action<TrainingProgress> report) : IProgress<TrainingProgress>
