@@ -149,7 +149,9 @@ public sealed class WaveNet : nn.Module<Tensor, Tensor, Tensor>
             }
             var a = Conv(taps, weights.InStacked[i], weights.InBias[i]);
             a.add_(Conv(spect, weights.Cond[i], weights.CondBias[i]));
-            var acts = a.narrow(1, 0, _nChannels).tanh_().mul_(a.narrow(1, _nChannels, _nChannels).sigmoid_());
+            var acts = GatedActivation.Accepts(a)
+                ? GatedActivation.Apply(a, get_num_threads())
+                : a.narrow(1, 0, _nChannels).tanh_().mul_(a.narrow(1, _nChannels, _nChannels).sigmoid_());
             Tensor skip;
             (x, skip) = ResidualAndSkip(Conv(acts, weights.ResSkip[i], weights.ResSkipBias[i]), x, last: i == nLayers - 1);
             output = output is null ? skip.contiguous() : output.add_(skip);
