@@ -168,7 +168,7 @@ public sealed class WaveGlowModel : nn.Module<Tensor, Tensor, WaveGlowOutput>
         // the WNs' weights in inference form, and the scratch their stacked dilated taps go into.
         var computeType = casting?.DType ?? spect.dtype;
         var spectReady = spect.to(computeType).contiguous();
-        var weights = WN.Select(w => w.PrepareInference(casting)).ToList();
+        var weights = WN.Select(w => w.PrepareInference(casting, groups)).ToList();
         var taps = empty(new[] { batch, WN[0].KernelSize * WN[0].Channels, groups }, computeType, spect.device);
 
         var x = Draw(noise, new[] { batch, (long)Config.RemainingChannels, groups }, spect) * sigma;

@@ -91,22 +91,27 @@ public sealed class WaveNet : nn.Module<Tensor, Tensor, Tensor>
     /// The weights <see cref="Infer"/> uses, made once per WaveGlow inference (alive for the whole pass, so a casting
     /// scope never sees a freed handle): every conv's effective weight (weight norm applied), each in_layer's K taps
     /// stacked into one pointwise weight (2C, K*C, 1), and, inside <paramref name="casting"/>, all of them already in
-    /// its 16-bit type (so the small res_skip layers compute there too instead of skipping the scope).
+    /// its 16-bit type (so the small res_skip layers compute there too instead of skipping the scope). In float32,
+    /// when <paramref name="steps"/> (the time axis) suits <see cref="PointwiseGemm"/>, the weights are packed for it.
     /// </summary>
-    internal InferenceWeights PrepareInference(CastingScope? casting)
+    internal InferenceWeights PrepareInference(CastingScope? casting, long steps = 0)
     {
         Tensor Ready(Tensor t) => casting is null || t.dtype == casting.DType ? t : t.to(casting.DType);
         Tensor? ReadyBias(WeightNormConv1d conv) => conv.Bias is null ? null : Ready(conv.Bias);
         int n = in_layers.Count;
-        var weights = new InferenceWeights(n);
+        // Float32 over a time axis the kernel tiles: every product through PointwiseGemm, its weights packed here.
+        bool packed = casting is null && PointwiseGemm.TakesSteps(steps)
+            && in_layers.Concat(cond_layers).Concat(res_skip_layers).All(c => c.Weight().dtype == ScalarType.Float32 && c.Weight().shape[0] % PointwiseGemm.Rows == 0);
+        Tensor Form(Tensor w) => packed ? PointwiseGemm.Pack(w) : Ready(w);
+        var weights = new InferenceWeights(n) { Packed = packed };
         for (int i = 0; i < n; i++)
         {
             var w = in_layers[i].Weight(); // (2C, C, K) -> (2C, K*C, 1) with column k*C + c = w[:, c, k]
-            weights.InStacked[i] = Ready(w.permute(0, 2, 1).reshape(w.shape[0], -1, 1));
+            weights.InStacked[i] = Form(w.permute(0, 2, 1).reshape(w.shape[0], -1, 1));
             weights.InBias[i] = ReadyBias(in_layers[i]);
-            weights.Cond[i] = Ready(cond_layers[i].Weight());
+            weights.Cond[i] = Form(cond_layers[i].Weight());
             weights.CondBias[i] = ReadyBias(cond_layers[i]);
-            weights.ResSkip[i] = Ready(res_skip_layers[i].Weight());
+            weights.ResSkip[i] = Form(res_skip_layers[i].Weight());
             weights.ResSkipBias[i] = ReadyBias(res_skip_layers[i]);
         }
         return weights;
@@ -115,7 +120,8 @@ public sealed class WaveNet : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>
     /// <see cref="forward"/> for inference, computed faster with the same math: each dilated in_layer is one
     /// pointwise conv over <paramref name="taps"/> (its K shifted copies of x stacked on the channel axis), which
-    /// runs as oneDNN's 1x1 kernel in float32 (its dilated kernels are 3-5x slower) and as one GEMM in bf16.
+    /// runs as <see cref="PointwiseGemm"/> (or oneDNN's 1x1 kernel) in float32 (oneDNN's dilated kernels are 3-5x
+    /// slower) and as one GEMM in bf16.
     /// </summary>
     /// <param name="audio">(B, n_in, T).</param>
     /// <param name="spect">(B, n_mel x n_group, T) contiguous, in the compute type.</param>
@@ -147,13 +153,30 @@ public sealed class WaveNet : nn.Module<Tensor, Tensor, Tensor>
                 if (to < groups) rows.narrow(2, to, groups - to).zero_();
                 if (to > from) rows.narrow(2, from, to - from).copy_(x.narrow(2, from + shift, to - from));
             }
+            bool last = i == nLayers - 1;
+            if (weights.Packed)
+            {
+                // PointwiseGemm adds each product where it goes: the conditioning onto the in_layer's output, the
+                // residual rows onto x (ours: start's output or an earlier sum), the skip rows onto the running sum.
+                int threads = get_num_threads();
+                var gates = PointwiseGemm.Multiply(taps, weights.InStacked[i], weights.InBias[i], threads);
+                PointwiseGemm.MultiplyAdd(spect, weights.Cond[i], 0, 2 * _nChannels, weights.CondBias[i], gates, threads);
+                var activations = GatedActivation.Accepts(gates)
+                    ? GatedActivation.Apply(gates, threads)
+                    : gates.narrow(1, 0, _nChannels).tanh_().mul_(gates.narrow(1, _nChannels, _nChannels).sigmoid_());
+                output ??= zeros_like(x);
+                long skipFrom = last ? 0 : _nChannels;
+                if (!last) PointwiseGemm.MultiplyAdd(activations, weights.ResSkip[i], 0, _nChannels, weights.ResSkipBias[i], x, threads);
+                PointwiseGemm.MultiplyAdd(activations, weights.ResSkip[i], skipFrom, skipFrom + _nChannels, weights.ResSkipBias[i], output, threads);
+                continue;
+            }
             var a = Conv(taps, weights.InStacked[i], weights.InBias[i]);
             a.add_(Conv(spect, weights.Cond[i], weights.CondBias[i]));
             var acts = GatedActivation.Accepts(a)
                 ? GatedActivation.Apply(a, get_num_threads())
                 : a.narrow(1, 0, _nChannels).tanh_().mul_(a.narrow(1, _nChannels, _nChannels).sigmoid_());
             Tensor skip;
-            (x, skip) = ResidualAndSkip(Conv(acts, weights.ResSkip[i], weights.ResSkipBias[i]), x, last: i == nLayers - 1);
+            (x, skip) = ResidualAndSkip(Conv(acts, weights.ResSkip[i], weights.ResSkipBias[i]), x, last);
             output = output is null ? skip.contiguous() : output.add_(skip);
         }
         return end.call(output!).MoveToOuterDisposeScope();
@@ -168,6 +191,9 @@ public sealed class WaveNet : nn.Module<Tensor, Tensor, Tensor>
         public Tensor?[] CondBias { get; } = new Tensor?[layers];
         public Tensor[] ResSkip { get; } = new Tensor[layers];
         public Tensor?[] ResSkipBias { get; } = new Tensor?[layers];
+
+        /// <summary>Float32 weights packed for <see cref="PointwiseGemm"/> (every product goes through it).</summary>
+        public bool Packed { get; init; }
     }
 
     /// <summary>

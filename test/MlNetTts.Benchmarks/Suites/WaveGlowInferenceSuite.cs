@@ -29,15 +29,22 @@ public sealed class WaveGlowInferenceSuite : IBenchmarkSuite
         foreach (var precision in new[] { Precision.Float32, Precision.Mixed })
         {
             model.Precision = precision;
-            // The WN gate in C# (the default) and as libtorch's ops, the repetitions taking turns (the VM drifts).
-            var variants = new (string Label, bool CSharpGate)[] { (precision.ToString(), true), ($"{precision}, gate as libtorch ops", false) };
+            // The default, then without each of our pieces (the WN gate in C#; float32 products through PointwiseGemm
+            // rather than oneDNN's 1x1 convolution), the repetitions taking turns (the VM drifts).
+            var variants = new List<(string Label, bool CSharpGate, bool Pointwise)>
+            {
+                (precision.ToString(), true, true),
+                ($"{precision}, gate as libtorch ops", false, true),
+            };
+            if (precision == Precision.Float32 && PointwiseGemm.IsSupported) variants.Add(($"{precision}, products through oneDNN", true, false));
             var times = variants.Select(_ => new List<double>()).ToArray();
             long samples = 0;
             int repetitions = quick ? 1 : 3;
             for (int r = 0; r <= repetitions; r++)
-                for (int v = 0; v < variants.Length; v++)
+                for (int v = 0; v < variants.Count; v++)
                 {
                     GatedActivation.Enabled = variants[v].CSharpGate;
+                    PointwiseGemm.Enabled = variants[v].Pointwise;
                     try
                     {
                         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -48,9 +55,10 @@ public sealed class WaveGlowInferenceSuite : IBenchmarkSuite
                     finally
                     {
                         GatedActivation.Enabled = true;
+                        PointwiseGemm.Enabled = true;
                     }
                 }
-            for (int v = 0; v < variants.Length; v++)
+            for (int v = 0; v < variants.Count; v++)
             {
                 var sorted = times[v].Order().ToList();
                 double median = sorted[sorted.Count / 2], perSecond = samples / (median / 1000);

@@ -1,0 +1,173 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using static TorchSharp.torch;
+
+namespace MlNetTts.Nn;
+
+/// <summary>
+/// Float32 y (B, M, N) = W (M, K) x (B, K, N) + bias on CPU: a pointwise (1x1) convolution over a long time axis,
+/// the shape of every large product in WaveGlow inference (M = 512, K = 256-768, N = 6,400 for a 200-frame mel).
+/// Compute-bound: oneDNN's 1x1 convolution reaches ~75% of this machine's FMA peak there (suite compute-peak). W is
+/// packed once (per inference) into 8-row panels; each 8 x 32 output tile keeps 16 vector sums in registers and
+/// walks a block of 256 k-rows, whose 32-column slice of x (32 KB) stays in L1 while every row panel passes over it.
+/// </summary>
+internal static unsafe class PointwiseGemm
+{
+    /// <summary>Rows per packed panel and columns per tile.</summary>
+    public const int Rows = 8, Columns = 32;
+
+    // 256 k-rows per block: 64-768 measured within noise of each other except 384 (suite compute-peak, 2026-12-05).
+    private const int Lanes = 16, KBlock = 256;
+
+    /// <summary>Off: callers use libtorch (tests and benchmarks compare both).</summary>
+    internal static bool Enabled { get; set; } = true;
+
+    /// <summary>Whether the kernel runs here (AVX-512F) and is switched on.</summary>
+    public static bool IsSupported => Enabled && Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
+
+    /// <summary>Whether W (M, K) can be packed: M a multiple of <see cref="Rows"/>.</summary>
+    public static bool CanPack(Tensor w) => w.dtype == ScalarType.Float32 && w.device_type == TorchSharp.DeviceType.CPU
+        && (w.dim() == 2 || (w.dim() == 3 && w.shape[2] == 1)) && w.shape[0] % Rows == 0;
+
+    /// <summary>W (M, K) or (M, K, 1) float32 as (M/8, K, 8): [p, k, r] = W[8p + r, k].</summary>
+    public static Tensor Pack(Tensor w)
+    {
+        if (!CanPack(w)) throw new ArgumentException($"PointwiseGemm.Pack needs float32 (M, K) with M a multiple of {Rows}; got {w.dtype} [{string.Join(", ", w.shape)}].", nameof(w));
+        long m = w.shape[0], k = w.shape[1];
+        return w.reshape(m / Rows, Rows, k).permute(0, 2, 1).contiguous();
+    }
+
+    /// <summary>Whether products over <paramref name="steps"/> columns suit the kernel (a multiple of 32).</summary>
+    public static bool TakesSteps(long steps) => IsSupported && steps > 0 && steps % Columns == 0;
+
+    /// <summary>Whether x (B, K, N) suits the kernel: contiguous float32 CPU with N a multiple of 32.</summary>
+    public static bool Accepts(Tensor x, Tensor packed) =>
+        IsSupported && x.dtype == ScalarType.Float32 && x.device_type == TorchSharp.DeviceType.CPU && x.dim() == 3
+        && x.is_contiguous() && x.shape[2] % Columns == 0 && x.shape[1] == packed.shape[1];
+
+    /// <summary>y (B, M, N) = W x + bias with W from <see cref="Pack"/>; N split between up to <paramref name="threads"/> workers.</summary>
+    public static Tensor Multiply(Tensor x, Tensor packed, Tensor? bias, int threads)
+    {
+        CheckInput(x, packed);
+        var y = empty(x.shape[0], packed.shape[0] * Rows, x.shape[2]);
+        Run(x, packed, 0, packed.shape[0] * Rows, bias, y, accumulate: false, threads);
+        return y;
+    }
+
+    /// <summary>
+    /// <paramref name="destination"/> (B, rows, N) += W[rows from..to) x + bias[from..to): the product of some of W's rows
+    /// added in place (a residual or a running sum) without a temporary. <paramref name="from"/> and <paramref name="to"/>
+    /// are multiples of 8; the destination is contiguous.
+    /// </summary>
+    public static void MultiplyAdd(Tensor x, Tensor packed, long from, long to, Tensor? bias, Tensor destination, int threads)
+    {
+        CheckInput(x, packed);
+        if (from % Rows != 0 || to % Rows != 0 || from < 0 || to > packed.shape[0] * Rows || from >= to)
+            throw new ArgumentException($"PointwiseGemm.MultiplyAdd: rows [{from}, {to}) must be multiples of {Rows} within {packed.shape[0] * Rows}.", nameof(from));
+        if (destination.dtype != ScalarType.Float32 || destination.dim() != 3 || destination.shape[0] != x.shape[0] || destination.shape[1] != to - from
+            || destination.shape[2] != x.shape[2] || !destination.is_contiguous())
+            throw new ArgumentException($"PointwiseGemm.MultiplyAdd: the destination must be contiguous float32 (B={x.shape[0]}, {to - from}, N={x.shape[2]}); got {destination.dtype} [{string.Join(", ", destination.shape)}].", nameof(destination));
+        Run(x, packed, from, to, bias, destination, accumulate: true, threads);
+    }
+
+    private static void CheckInput(Tensor x, Tensor packed)
+    {
+        if (!Accepts(x, packed)) throw new ArgumentException($"PointwiseGemm needs contiguous float32 (B, K={packed.shape[1]}, N) with N a multiple of {Columns}; got {x.dtype} [{string.Join(", ", x.shape)}].", nameof(x));
+    }
+
+    private static void Run(Tensor x, Tensor packed, long from, long to, Tensor? bias, Tensor y, bool accumulate, int threads)
+    {
+        long batch = x.shape[0], k = x.shape[1], n = x.shape[2], m = packed.shape[0] * Rows;
+        long firstPanel = from / Rows, panels = (to - from) / Rows, itemStride = (to - from) * n;
+        using var bias32 = bias is null ? zeros(m) : bias.to(ScalarType.Float32).contiguous();
+        nint xp = Address(x), ap = Address(packed), yp = Address(y), bp = Address(bias32);
+        long tilesPerItem = n / Columns, tiles = batch * tilesPerItem;
+        int parts = (int)Math.Clamp(threads, 1, tiles);
+        // Contiguous ranges of column tiles per worker: each walks the packed W block by block for its own columns.
+        long chunk = (tiles + parts - 1) / parts;
+        KernelWorkers.Run(parts, part =>
+        {
+            long start = Math.Min(tiles, part * chunk), end = Math.Min(tiles, start + chunk);
+            for (long tile = start; tile < end; tile++)
+            {
+                long b = tile / tilesPerItem, column = tile % tilesPerItem * Columns;
+                float* xb = (float*)xp + b * k * n + column;
+                float* yb = (float*)yp + b * itemStride + column;
+                for (long k0 = 0; k0 < k; k0 += KBlock)
+                {
+                    long depth = Math.Min(KBlock, k - k0);
+                    for (long p = 0; p < panels; p++)
+                    {
+                        long panel = firstPanel + p;
+                        Tile((float*)ap + (panel * k + k0) * Rows, xb + k0 * n, depth, n, yb + p * Rows * n, (float*)bp + panel * Rows,
+                            loadY: k0 > 0 || accumulate, addBias: k0 == 0);
+                    }
+                }
+            }
+        });
+    }
+
+    private static nint Address(Tensor t) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+
+    /// <summary>
+    /// One 8 x 32 tile of y over <paramref name="depth"/> k-rows: a (depth, 8) packed, x rows <paramref name="stride"/>
+    /// apart; starts from the bias (<paramref name="loadY"/> false) or from y, plus the bias when <paramref name="addBias"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile(float* a, float* x, long depth, long stride, float* y, float* bias, bool loadY, bool addBias)
+    {
+        Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+        if (!loadY)
+        {
+            c00 = c01 = Vector512.Create(bias[0]); c10 = c11 = Vector512.Create(bias[1]);
+            c20 = c21 = Vector512.Create(bias[2]); c30 = c31 = Vector512.Create(bias[3]);
+            c40 = c41 = Vector512.Create(bias[4]); c50 = c51 = Vector512.Create(bias[5]);
+            c60 = c61 = Vector512.Create(bias[6]); c70 = c71 = Vector512.Create(bias[7]);
+        }
+        else
+        {
+            c00 = Vector512.Load(y); c01 = Vector512.Load(y + Lanes);
+            c10 = Vector512.Load(y + stride); c11 = Vector512.Load(y + stride + Lanes);
+            c20 = Vector512.Load(y + 2 * stride); c21 = Vector512.Load(y + 2 * stride + Lanes);
+            c30 = Vector512.Load(y + 3 * stride); c31 = Vector512.Load(y + 3 * stride + Lanes);
+            c40 = Vector512.Load(y + 4 * stride); c41 = Vector512.Load(y + 4 * stride + Lanes);
+            c50 = Vector512.Load(y + 5 * stride); c51 = Vector512.Load(y + 5 * stride + Lanes);
+            c60 = Vector512.Load(y + 6 * stride); c61 = Vector512.Load(y + 6 * stride + Lanes);
+            c70 = Vector512.Load(y + 7 * stride); c71 = Vector512.Load(y + 7 * stride + Lanes);
+            if (addBias)
+            {
+                var v = Vector512.Create(bias[0]); c00 += v; c01 += v;
+                v = Vector512.Create(bias[1]); c10 += v; c11 += v;
+                v = Vector512.Create(bias[2]); c20 += v; c21 += v;
+                v = Vector512.Create(bias[3]); c30 += v; c31 += v;
+                v = Vector512.Create(bias[4]); c40 += v; c41 += v;
+                v = Vector512.Create(bias[5]); c50 += v; c51 += v;
+                v = Vector512.Create(bias[6]); c60 += v; c61 += v;
+                v = Vector512.Create(bias[7]); c70 += v; c71 += v;
+            }
+        }
+        for (long i = 0; i < depth; i++, a += Rows, x += stride)
+        {
+            var x0 = Vector512.Load(x);
+            var x1 = Vector512.Load(x + Lanes);
+            var w = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(w, x0, c00); c01 = Avx512F.FusedMultiplyAdd(w, x1, c01);
+            w = Vector512.Create(a[1]); c10 = Avx512F.FusedMultiplyAdd(w, x0, c10); c11 = Avx512F.FusedMultiplyAdd(w, x1, c11);
+            w = Vector512.Create(a[2]); c20 = Avx512F.FusedMultiplyAdd(w, x0, c20); c21 = Avx512F.FusedMultiplyAdd(w, x1, c21);
+            w = Vector512.Create(a[3]); c30 = Avx512F.FusedMultiplyAdd(w, x0, c30); c31 = Avx512F.FusedMultiplyAdd(w, x1, c31);
+            w = Vector512.Create(a[4]); c40 = Avx512F.FusedMultiplyAdd(w, x0, c40); c41 = Avx512F.FusedMultiplyAdd(w, x1, c41);
+            w = Vector512.Create(a[5]); c50 = Avx512F.FusedMultiplyAdd(w, x0, c50); c51 = Avx512F.FusedMultiplyAdd(w, x1, c51);
+            w = Vector512.Create(a[6]); c60 = Avx512F.FusedMultiplyAdd(w, x0, c60); c61 = Avx512F.FusedMultiplyAdd(w, x1, c61);
+            w = Vector512.Create(a[7]); c70 = Avx512F.FusedMultiplyAdd(w, x0, c70); c71 = Avx512F.FusedMultiplyAdd(w, x1, c71);
+        }
+        c00.Store(y); c01.Store(y + Lanes);
+        c10.Store(y + stride); c11.Store(y + stride + Lanes);
+        c20.Store(y + 2 * stride); c21.Store(y + 2 * stride + Lanes);
+        c30.Store(y + 3 * stride); c31.Store(y + 3 * stride + Lanes);
+        c40.Store(y + 4 * stride); c41.Store(y + 4 * stride + Lanes);
+        c50.Store(y + 5 * stride); c51.Store(y + 5 * stride + Lanes);
+        c60.Store(y + 6 * stride); c61.Store(y + 6 * stride + Lanes);
+        c70.Store(y + 7 * stride); c71.Store(y + 7 * stride + Lanes);
+    }
+}
