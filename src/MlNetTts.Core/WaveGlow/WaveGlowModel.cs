@@ -169,7 +169,10 @@ public sealed class WaveGlowModel : nn.Module<Tensor, Tensor, WaveGlowOutput>
         var computeType = casting?.DType ?? spect.dtype;
         var spectReady = spect.to(computeType).contiguous();
         var weights = WN.Select(w => w.PrepareInference(casting, groups)).ToList();
-        var taps = empty(new[] { batch, WN[0].KernelSize * WN[0].Channels, groups }, computeType, spect.device);
+        long tapRows = WN[0].KernelSize * WN[0].Channels;
+        bool fused = weights[0].InCond[0] is not null;
+        var taps = empty(new[] { batch, tapRows + (fused ? spectReady.shape[1] : 0), groups }, computeType, spect.device);
+        if (fused) taps.narrow(1, tapRows, spectReady.shape[1]).copy_(spectReady); // the conditioning rows, written once
 
         var x = Draw(noise, new[] { batch, (long)Config.RemainingChannels, groups }, spect) * sigma;
         for (int k = Config.NFlows - 1; k >= 0; k--)

@@ -30,13 +30,14 @@ public sealed class WaveGlowInferenceSuite : IBenchmarkSuite
         {
             model.Precision = precision;
             // The default, then without each of our pieces (the WN gate in C#; float32 products through PointwiseGemm
-            // rather than oneDNN's 1x1 convolution), the repetitions taking turns (the VM drifts).
-            var variants = new List<(string Label, bool CSharpGate, bool Pointwise)>
+            // rather than oneDNN's 1x1 convolution; in 16 bits, the in_layer and conditioning as one product), the repetitions taking turns (the VM drifts).
+            var variants = new List<(string Label, bool CSharpGate, bool Pointwise, bool Fused)>
             {
-                (precision.ToString(), true, true),
-                ($"{precision}, gate as libtorch ops", false, true),
+                (precision.ToString(), true, true, true),
+                ($"{precision}, gate as libtorch ops", false, true, true),
             };
-            if (precision == Precision.Float32 && PointwiseGemm.IsSupported) variants.Add(($"{precision}, products through oneDNN", true, false));
+            if (precision == Precision.Float32 && PointwiseGemm.IsSupported) variants.Add(($"{precision}, products through oneDNN", true, false, true));
+            if (precision == Precision.Mixed) variants.Add(($"{precision}, in_layer and conditioning as two products", true, true, false));
             var times = variants.Select(_ => new List<double>()).ToArray();
             long samples = 0;
             int repetitions = quick ? 1 : 3;
@@ -45,6 +46,7 @@ public sealed class WaveGlowInferenceSuite : IBenchmarkSuite
                 {
                     GatedActivation.Enabled = variants[v].CSharpGate;
                     PointwiseGemm.Enabled = variants[v].Pointwise;
+                    WaveNet.FuseConditioning = variants[v].Fused;
                     try
                     {
                         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -56,6 +58,7 @@ public sealed class WaveGlowInferenceSuite : IBenchmarkSuite
                     {
                         GatedActivation.Enabled = true;
                         PointwiseGemm.Enabled = true;
+                        WaveNet.FuseConditioning = true;
                     }
                 }
             for (int v = 0; v < variants.Count; v++)

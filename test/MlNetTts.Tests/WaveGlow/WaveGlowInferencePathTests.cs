@@ -12,25 +12,30 @@ public sealed class WaveGlowInferencePathTests
     private static readonly WaveNetConfig SmallWn = new() { NLayers = 4, NChannels = 32, KernelSize = 3 };
 
     [TestMethod]
-    [DataRow(true)]
-    [DataRow(false)]
-    public void WaveNetInferMatchesForwardInFloat32(bool weightNorm)
+    [DataRow(true, 37, DisplayName = "weight norm, libtorch products")]
+    [DataRow(false, 37, DisplayName = "folded, libtorch products")]
+    [DataRow(false, 64, DisplayName = "folded, PointwiseGemm (steps a multiple of 32)")]
+    public void WaveNetInferMatchesForwardInFloat32(bool weightNorm, int steps)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         manual_seed(3);
         var wn = new WaveNet(2, 24, SmallWn, weightNorm);
         foreach (var p in wn.parameters()) p.normal_(0, 0.2);
-        var audio = randn(2, 2, 37);
-        var spect = randn(2, 37, 24).permute(0, 2, 1);
+        var audio = randn(2, 2, steps);
+        var spect = randn(2, steps, 24).permute(0, 2, 1);
         var expected = wn.call(audio, spect);
-        var taps = empty(2, wn.KernelSize * wn.Channels, 37);
-        var actual = wn.Infer(audio, spect.contiguous(), wn.PrepareInference(null), taps);
+        var taps = empty(2, wn.KernelSize * wn.Channels, steps);
+        var weights = wn.PrepareInference(null, steps);
+        Assert.AreEqual(steps % 32 == 0 && MlNetTts.Nn.PointwiseGemm.IsSupported, weights.Packed, "packed for PointwiseGemm");
+        var actual = wn.Infer(audio, spect.contiguous(), weights, taps);
         TensorAssert.Close(expected, actual, 1e-5, 1e-5, "stacked-tap inference against forward");
     }
 
     [TestMethod]
-    public void WaveNetInferInMixedPrecisionStaysCloseToFloat32()
+    [DataRow(false, DisplayName = "in_layer and conditioning as two products")]
+    [DataRow(true, DisplayName = "one product over taps that end with the conditioning")]
+    public void WaveNetInferInMixedPrecisionStaysCloseToFloat32(bool conditioningInTaps)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -43,8 +48,12 @@ public sealed class WaveGlowInferencePathTests
         Tensor actual;
         using (var casting = CastingScope.Enter(ScalarType.BFloat16))
         {
-            var taps = empty(new long[] { 1, wn.KernelSize * wn.Channels, 50 }, ScalarType.BFloat16);
-            actual = wn.Infer(audio, spect.to(ScalarType.BFloat16), wn.PrepareInference(casting), taps);
+            long tapRows = wn.KernelSize * wn.Channels;
+            var taps = empty(new long[] { 1, tapRows + (conditioningInTaps ? 24 : 0), 50 }, ScalarType.BFloat16);
+            if (conditioningInTaps) taps.narrow(1, tapRows, 24).copy_(spect);
+            var weights = wn.PrepareInference(casting);
+            Assert.IsNotNull(weights.InCond[0], "the fused weights are made in 16 bits");
+            actual = wn.Infer(audio, spect.to(ScalarType.BFloat16), weights, taps);
         }
         Assert.AreEqual(ScalarType.Float32, actual.dtype);
         double scale = expected.abs().max().item<float>();
