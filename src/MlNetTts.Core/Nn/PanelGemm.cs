@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -20,14 +19,17 @@ namespace MlNetTts.Nn;
 internal static unsafe class PanelGemm
 {
     /// <summary>Output columns per panel (two 16-lane vectors).</summary>
-    public const int Width = 32;
+    public const int Width = FmaTile.Columns;
 
     /// <summary>The largest batch (the kernel keeps one pair of accumulators per item).</summary>
-    public const int MaxBatch = 8;
+    public const int MaxBatch = FmaTile.Rows;
 
     private const int Lanes = 16;
 
     [ThreadStatic] private static float[]? _scratch;
+
+    // The float32 panels go through FmaTile (x as the broadcast side, the panel as its rows), which starts from a bias.
+    private static readonly float* NoBias = (float*)NativeMemory.AllocZeroed(FmaTile.Rows * sizeof(float));
 
     /// <summary>Whether this CPU runs the kernel (AVX-512F).</summary>
     public static bool IsSupported => Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
@@ -90,8 +92,9 @@ internal static unsafe class PanelGemm
                     xt[i * MaxBatch + b] = source[(int)(b * k + i)];
         }
 
-        var y = empty(batch, n, dtype: ScalarType.Float32);
-        nint yAddress = Address(y), wAddress = Address(packed);
+        // The kernels write all 8 rows; rows past the batch are dropped by the view returned.
+        var y = empty(MaxBatch, n, dtype: ScalarType.Float32);
+        nint yAddress = TensorMemory.Address(y), wAddress = TensorMemory.Address(packed);
         fixed (float* xp = xt)
         {
             nint xAddress = (nint)xp;
@@ -103,47 +106,18 @@ internal static unsafe class PanelGemm
                 long from = Math.Min(panels, part * chunk), to = Math.Min(panels, from + chunk);
                 for (long p = from; p < to; p++)
                 {
-                    if (bf16) PanelBFloat16((ushort*)wAddress + p * k * Width, (float*)xAddress, k, (float*)yAddress + p * Width, n, batch);
-                    else PanelFloat32((float*)wAddress + p * k * Width, (float*)xAddress, k, (float*)yAddress + p * Width, n, batch);
+                    if (bf16) PanelBFloat16((ushort*)wAddress + p * k * Width, (float*)xAddress, k, (float*)yAddress + p * Width, n);
+                    else FmaTile.Accumulate((float*)xAddress, (float*)wAddress + p * k * Width, k, Width, (float*)yAddress + p * Width, n, NoBias, loadY: false, addBias: false);
                 }
             });
         }
-        return y;
+        if (batch == MaxBatch) return y;
+        using (y) return y.narrow(0, 0, batch);
     }
 
-    private static nint Address(Tensor t) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
-
-    /// <summary>One float32 panel: (K, 32) weights at <paramref name="w"/>, x as (K, 8), 32 output columns of each item.</summary>
+    /// <summary>One bfloat16 panel: (K/2, 32) lanes of (k, k+1) pairs at <paramref name="w"/>, x as (K, 8); 8 rows of y.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a hot loop from its first call, not tier-0 code
-    private static void PanelFloat32(float* w, float* x, long k, float* y, long n, int batch)
-    {
-        var a0 = Vector512<float>.Zero; var b0 = Vector512<float>.Zero;
-        var a1 = Vector512<float>.Zero; var b1 = Vector512<float>.Zero;
-        var a2 = Vector512<float>.Zero; var b2 = Vector512<float>.Zero;
-        var a3 = Vector512<float>.Zero; var b3 = Vector512<float>.Zero;
-        var a4 = Vector512<float>.Zero; var b4 = Vector512<float>.Zero;
-        var a5 = Vector512<float>.Zero; var b5 = Vector512<float>.Zero;
-        var a6 = Vector512<float>.Zero; var b6 = Vector512<float>.Zero;
-        var a7 = Vector512<float>.Zero; var b7 = Vector512<float>.Zero;
-        for (long i = 0; i < k; i++, w += Width, x += MaxBatch)
-        {
-            var lo = Vector512.Load(w);
-            var hi = Vector512.Load(w + Lanes);
-            var e = Vector512.Create(x[0]); a0 = Avx512F.FusedMultiplyAdd(lo, e, a0); b0 = Avx512F.FusedMultiplyAdd(hi, e, b0);
-            e = Vector512.Create(x[1]); a1 = Avx512F.FusedMultiplyAdd(lo, e, a1); b1 = Avx512F.FusedMultiplyAdd(hi, e, b1);
-            e = Vector512.Create(x[2]); a2 = Avx512F.FusedMultiplyAdd(lo, e, a2); b2 = Avx512F.FusedMultiplyAdd(hi, e, b2);
-            e = Vector512.Create(x[3]); a3 = Avx512F.FusedMultiplyAdd(lo, e, a3); b3 = Avx512F.FusedMultiplyAdd(hi, e, b3);
-            e = Vector512.Create(x[4]); a4 = Avx512F.FusedMultiplyAdd(lo, e, a4); b4 = Avx512F.FusedMultiplyAdd(hi, e, b4);
-            e = Vector512.Create(x[5]); a5 = Avx512F.FusedMultiplyAdd(lo, e, a5); b5 = Avx512F.FusedMultiplyAdd(hi, e, b5);
-            e = Vector512.Create(x[6]); a6 = Avx512F.FusedMultiplyAdd(lo, e, a6); b6 = Avx512F.FusedMultiplyAdd(hi, e, b6);
-            e = Vector512.Create(x[7]); a7 = Avx512F.FusedMultiplyAdd(lo, e, a7); b7 = Avx512F.FusedMultiplyAdd(hi, e, b7);
-        }
-        Store(y, n, batch, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, a6, b6, a7, b7);
-    }
-
-    /// <summary>One bfloat16 panel: (K/2, 32) lanes of (k, k+1) pairs at <paramref name="w"/>, x as (K, 8).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a hot loop from its first call, not tier-0 code
-    private static void PanelBFloat16(ushort* w, float* x, long k, float* y, long n, int batch)
+    private static void PanelBFloat16(ushort* w, float* x, long k, float* y, long n)
     {
         var a0 = Vector512<float>.Zero; var b0 = Vector512<float>.Zero;
         var a1 = Vector512<float>.Zero; var b1 = Vector512<float>.Zero;
@@ -181,24 +155,6 @@ internal static unsafe class PanelGemm
             e = Vector512.Create(x[7]); o = Vector512.Create(x[MaxBatch + 7]);
             a7 = Avx512F.FusedMultiplyAdd(oddLo, o, Avx512F.FusedMultiplyAdd(evenLo, e, a7)); b7 = Avx512F.FusedMultiplyAdd(oddHi, o, Avx512F.FusedMultiplyAdd(evenHi, e, b7));
         }
-        Store(y, n, batch, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, a6, b6, a7, b7);
-    }
-
-    /// <summary>Writes item b's 32 sums (a_b, b_b) to row b of y (row stride <paramref name="n"/>), items &lt; batch only.</summary>
-    private static void Store(float* y, long n, int batch,
-        Vector512<float> a0, Vector512<float> b0, Vector512<float> a1, Vector512<float> b1,
-        Vector512<float> a2, Vector512<float> b2, Vector512<float> a3, Vector512<float> b3,
-        Vector512<float> a4, Vector512<float> b4, Vector512<float> a5, Vector512<float> b5,
-        Vector512<float> a6, Vector512<float> b6, Vector512<float> a7, Vector512<float> b7)
-    {
-        Debug.Assert(batch is >= 1 and <= MaxBatch);
-        a0.Store(y); b0.Store(y + Lanes);
-        if (batch > 1) { a1.Store(y + n); b1.Store(y + n + Lanes); }
-        if (batch > 2) { a2.Store(y + 2 * n); b2.Store(y + 2 * n + Lanes); }
-        if (batch > 3) { a3.Store(y + 3 * n); b3.Store(y + 3 * n + Lanes); }
-        if (batch > 4) { a4.Store(y + 4 * n); b4.Store(y + 4 * n + Lanes); }
-        if (batch > 5) { a5.Store(y + 5 * n); b5.Store(y + 5 * n + Lanes); }
-        if (batch > 6) { a6.Store(y + 6 * n); b6.Store(y + 6 * n + Lanes); }
-        if (batch > 7) { a7.Store(y + 7 * n); b7.Store(y + 7 * n + Lanes); }
+        FmaTile.Store(y, n, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, a6, b6, a7, b7);
     }
 }

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using static TorchSharp.torch;
@@ -16,10 +14,10 @@ namespace MlNetTts.Nn;
 internal static unsafe class PointwiseGemm
 {
     /// <summary>Rows per packed panel and columns per tile.</summary>
-    public const int Rows = 8, Columns = 32;
+    public const int Rows = FmaTile.Rows, Columns = FmaTile.Columns;
 
     // 256 k-rows per block: 64-768 measured within noise of each other except 384 (suite compute-peak, 2026-12-05).
-    private const int Lanes = 16, KBlock = 256;
+    private const int KBlock = 256;
 
     /// <summary>Off: callers use libtorch (tests and benchmarks compare both).</summary>
     internal static bool Enabled { get; set; } = true;
@@ -82,7 +80,7 @@ internal static unsafe class PointwiseGemm
         long batch = x.shape[0], k = x.shape[1], n = x.shape[2], m = packed.shape[0] * Rows;
         long firstPanel = from / Rows, panels = (to - from) / Rows, itemStride = (to - from) * n;
         using var bias32 = bias is null ? zeros(m) : bias.to(ScalarType.Float32).contiguous();
-        nint xp = Address(x), ap = Address(packed), yp = Address(y), bp = Address(bias32);
+        nint xp = TensorMemory.Address(x), ap = TensorMemory.Address(packed), yp = TensorMemory.Address(y), bp = TensorMemory.Address(bias32);
         long tilesPerItem = n / Columns, tiles = batch * tilesPerItem;
         int parts = (int)Math.Clamp(threads, 1, tiles);
         // Contiguous ranges of column tiles per worker: each walks the packed W block by block for its own columns.
@@ -101,73 +99,11 @@ internal static unsafe class PointwiseGemm
                     for (long p = 0; p < panels; p++)
                     {
                         long panel = firstPanel + p;
-                        Tile((float*)ap + (panel * k + k0) * Rows, xb + k0 * n, depth, n, yb + p * Rows * n, (float*)bp + panel * Rows,
+                        FmaTile.Accumulate((float*)ap + (panel * k + k0) * Rows, xb + k0 * n, depth, n, yb + p * Rows * n, n, (float*)bp + panel * Rows,
                             loadY: k0 > 0 || accumulate, addBias: k0 == 0);
                     }
                 }
             }
         });
-    }
-
-    private static nint Address(Tensor t) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
-
-    /// <summary>
-    /// One 8 x 32 tile of y over <paramref name="depth"/> k-rows: a (depth, 8) packed, x rows <paramref name="stride"/>
-    /// apart; starts from the bias (<paramref name="loadY"/> false) or from y, plus the bias when <paramref name="addBias"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(float* a, float* x, long depth, long stride, float* y, float* bias, bool loadY, bool addBias)
-    {
-        Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
-        if (!loadY)
-        {
-            c00 = c01 = Vector512.Create(bias[0]); c10 = c11 = Vector512.Create(bias[1]);
-            c20 = c21 = Vector512.Create(bias[2]); c30 = c31 = Vector512.Create(bias[3]);
-            c40 = c41 = Vector512.Create(bias[4]); c50 = c51 = Vector512.Create(bias[5]);
-            c60 = c61 = Vector512.Create(bias[6]); c70 = c71 = Vector512.Create(bias[7]);
-        }
-        else
-        {
-            c00 = Vector512.Load(y); c01 = Vector512.Load(y + Lanes);
-            c10 = Vector512.Load(y + stride); c11 = Vector512.Load(y + stride + Lanes);
-            c20 = Vector512.Load(y + 2 * stride); c21 = Vector512.Load(y + 2 * stride + Lanes);
-            c30 = Vector512.Load(y + 3 * stride); c31 = Vector512.Load(y + 3 * stride + Lanes);
-            c40 = Vector512.Load(y + 4 * stride); c41 = Vector512.Load(y + 4 * stride + Lanes);
-            c50 = Vector512.Load(y + 5 * stride); c51 = Vector512.Load(y + 5 * stride + Lanes);
-            c60 = Vector512.Load(y + 6 * stride); c61 = Vector512.Load(y + 6 * stride + Lanes);
-            c70 = Vector512.Load(y + 7 * stride); c71 = Vector512.Load(y + 7 * stride + Lanes);
-            if (addBias)
-            {
-                var v = Vector512.Create(bias[0]); c00 += v; c01 += v;
-                v = Vector512.Create(bias[1]); c10 += v; c11 += v;
-                v = Vector512.Create(bias[2]); c20 += v; c21 += v;
-                v = Vector512.Create(bias[3]); c30 += v; c31 += v;
-                v = Vector512.Create(bias[4]); c40 += v; c41 += v;
-                v = Vector512.Create(bias[5]); c50 += v; c51 += v;
-                v = Vector512.Create(bias[6]); c60 += v; c61 += v;
-                v = Vector512.Create(bias[7]); c70 += v; c71 += v;
-            }
-        }
-        for (long i = 0; i < depth; i++, a += Rows, x += stride)
-        {
-            var x0 = Vector512.Load(x);
-            var x1 = Vector512.Load(x + Lanes);
-            var w = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(w, x0, c00); c01 = Avx512F.FusedMultiplyAdd(w, x1, c01);
-            w = Vector512.Create(a[1]); c10 = Avx512F.FusedMultiplyAdd(w, x0, c10); c11 = Avx512F.FusedMultiplyAdd(w, x1, c11);
-            w = Vector512.Create(a[2]); c20 = Avx512F.FusedMultiplyAdd(w, x0, c20); c21 = Avx512F.FusedMultiplyAdd(w, x1, c21);
-            w = Vector512.Create(a[3]); c30 = Avx512F.FusedMultiplyAdd(w, x0, c30); c31 = Avx512F.FusedMultiplyAdd(w, x1, c31);
-            w = Vector512.Create(a[4]); c40 = Avx512F.FusedMultiplyAdd(w, x0, c40); c41 = Avx512F.FusedMultiplyAdd(w, x1, c41);
-            w = Vector512.Create(a[5]); c50 = Avx512F.FusedMultiplyAdd(w, x0, c50); c51 = Avx512F.FusedMultiplyAdd(w, x1, c51);
-            w = Vector512.Create(a[6]); c60 = Avx512F.FusedMultiplyAdd(w, x0, c60); c61 = Avx512F.FusedMultiplyAdd(w, x1, c61);
-            w = Vector512.Create(a[7]); c70 = Avx512F.FusedMultiplyAdd(w, x0, c70); c71 = Avx512F.FusedMultiplyAdd(w, x1, c71);
-        }
-        c00.Store(y); c01.Store(y + Lanes);
-        c10.Store(y + stride); c11.Store(y + stride + Lanes);
-        c20.Store(y + 2 * stride); c21.Store(y + 2 * stride + Lanes);
-        c30.Store(y + 3 * stride); c31.Store(y + 3 * stride + Lanes);
-        c40.Store(y + 4 * stride); c41.Store(y + 4 * stride + Lanes);
-        c50.Store(y + 5 * stride); c51.Store(y + 5 * stride + Lanes);
-        c60.Store(y + 6 * stride); c61.Store(y + 6 * stride + Lanes);
-        c70.Store(y + 7 * stride); c71.Store(y + 7 * stride + Lanes);
     }
 }

@@ -95,7 +95,7 @@ internal static unsafe class SmallBatchGemv
                 var x = terms[p].X.is_contiguous() ? terms[p].X : Keep(keep, terms[p].X.contiguous());
                 int k = (int)x.shape[1];
                 bool bf16 = terms[p].W.dtype == ScalarType.BFloat16;
-                packed[p] = new Term(Address(x), Address(terms[p].W), k, bf16, bf16 ? SplitEvenOdd(MemoryMarshal.Cast<byte, float>(x.bytes), batch, k, ref splitOffset) : 0);
+                packed[p] = new Term(TensorMemory.Address(x), TensorMemory.Address(terms[p].W), k, bf16, bf16 ? SplitEvenOdd(MemoryMarshal.Cast<byte, float>(x.bytes), batch, k, ref splitOffset) : 0);
             }
             var bias = new float[rows];
             foreach (var (_, _, b) in terms)
@@ -108,7 +108,7 @@ internal static unsafe class SmallBatchGemv
 
             long weightBytes = 0;
             foreach (var (_, w, _) in terms) weightBytes += w.numel() * w.element_size();
-            Dispatch(packed, bias, (float*)Address(y), batch, rows, weightBytes, threads);
+            Dispatch(packed, bias, (float*)TensorMemory.Address(y), batch, rows, weightBytes, threads);
             return y;
         }
         catch
@@ -199,8 +199,6 @@ internal static unsafe class SmallBatchGemv
         return t;
     }
 
-    /// <summary>The address of a contiguous CPU tensor's first element.</summary>
-    private static nint Address(Tensor t) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
 
     /// <summary>
     /// Output rows [from, to) of every batch item. Batch 1-2: 4 rows at a time, so 4 independent sums hide FMA

@@ -328,6 +328,6 @@ internal static unsafe class CpuDecoderLoop
 
         private static float* Address(float[] pinned) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
 
-        private static float* Address(Tensor t) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+        private static float* Address(Tensor t) => (float*)TensorMemory.Address(t);
     }
 }

@@ -33,7 +33,7 @@ internal static unsafe class GatedActivation
         long batch = a.shape[0], channels = a.shape[1] / 2, steps = a.shape[2];
         var output = empty(new[] { batch, channels, steps }, a.dtype);
         bool bf16 = a.dtype == ScalarType.BFloat16;
-        nint input = Address(a), result = Address(output);
+        nint input = TensorMemory.Address(a), result = TensorMemory.Address(output);
         long rows = batch * channels;
         int parts = (int)Math.Clamp(Math.Min(threads, rows * steps / (64 * Chunk)), 1, rows);
         long perPart = (rows + parts - 1) / parts;
@@ -51,7 +51,6 @@ internal static unsafe class GatedActivation
         return output;
     }
 
-    private static nint Address(Tensor t) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
 
     private static void RowFloat32(float* lo, float* hi, float* dst, long steps)
     {

@@ -1,0 +1,12 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using static TorchSharp.torch;
+
+namespace MlNetTts.Nn;
+
+/// <summary>Raw access to a contiguous CPU tensor's storage for the C# kernels.</summary>
+internal static unsafe class TensorMemory
+{
+    /// <summary>The address of a contiguous CPU tensor's first element (valid while the tensor lives).</summary>
+    public static nint Address(Tensor t) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+}
