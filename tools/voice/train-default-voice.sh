@@ -8,16 +8,18 @@
 #   --warm-start X    a fresh run (new optimizer) from X's weights: a voice folder (e.g. voices/default, when the
 #                     run's checkpoints are gone) or a checkpoint; ignored when WORK_DIR/run has a checkpoint to resume
 #   --export CKPT     instead of training: write voices/default from CKPT
+#   -- OPTIONS...     passed on to `mlnet-tts train tacotron2` (e.g. `-- -lr 3e-4`; on a resume they replace the saved ones)
 # The LJSpeech validation sentences (NVIDIA's val file list) are held out of training and used for validation.
 set -euo pipefail
 work=${1:?usage: train-default-voice.sh WORK_DIR [--epochs N] [--warm-start VOICE_OR_CHECKPOINT] [--export CHECKPOINT]}
 shift
-epochs=300; export_from=""; warm_start=""
+epochs=300; export_from=""; warm_start=""; extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --epochs) epochs=$2; shift 2 ;;
     --export) export_from=$2; shift 2 ;;
     --warm-start) warm_start=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
+    --) shift; extra=("$@"); break ;;
     *) echo "train-default-voice.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -43,10 +45,10 @@ grep -F -f "$work/val_ids.txt" "$work/corpus/metadata.csv" | awk -F'|' '{print "
 newest=$(ls -t "$work"/run/checkpoint_Tacotron2_*.safetensors 2>/dev/null | head -1 || true)
 common=("$work/train_list.txt" --audio-root "$work/corpus" -o "$work/run" --validation "$work/val_list.txt" --mel-cache "$work/mels" --epochs "$epochs")
 if [ -n "$newest" ]; then
-  "${cli[@]}" train tacotron2 "${common[@]}" --resume "$newest"
+  "${cli[@]}" train tacotron2 "${common[@]}" --resume "$newest" "${extra[@]}"
 else
   # The architecture comes from the config for a new run, from the voice or checkpoint for a warm start.
   if [ -n "$warm_start" ]; then model=(--checkpoint "$warm_start"); else model=(--config "$here/tacotron2-small.json"); fi
   "${cli[@]}" train tacotron2 "${common[@]}" "${model[@]}" --guided-attention-weight 5 \
-    --gate-positive-weight 8 -bs 32 --amp --epochs-per-checkpoint 1 --seed 1234
+    --gate-positive-weight 8 -bs 32 --amp --epochs-per-checkpoint 1 --seed 1234 "${extra[@]}"
 fi
