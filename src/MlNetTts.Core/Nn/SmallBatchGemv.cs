@@ -303,6 +303,7 @@ internal static unsafe class SmallBatchGemv
             long i = 0;
             for (; i + 16 <= k; i += 16)
             {
+                PrefetchNext((byte*)(w0 + 4 * k) + i * 16);
                 var y0 = Vector512.Load(x0 + i); var y1 = Vector512.Load(x1 + i);
                 var y2 = Vector512.Load(x2 + i); var y3 = Vector512.Load(x3 + i);
                 var v = Vector512.Load(w0 + i);
@@ -366,6 +367,7 @@ internal static unsafe class SmallBatchGemv
             long i = 0;
             for (; i + 32 <= k; i += 32)
             {
+                PrefetchNext((byte*)(w0 + 4 * k) + i * 8);
                 long j = i / 2;
                 var xe0 = Vector512.Load(e0 + j); var xe1 = Vector512.Load(e1 + j); var xe2 = Vector512.Load(e2 + j); var xe3 = Vector512.Load(e3 + j);
                 var xo0 = Vector512.Load(e0 + half + j); var xo1 = Vector512.Load(e1 + half + j);
@@ -512,6 +514,8 @@ internal static unsafe class SmallBatchGemv
             long i = 0;
             for (; i + 32 <= k; i += 32)
             {
+                PrefetchNext((byte*)(w0 + 8 * k) + i * 16);
+                PrefetchNext((byte*)(w0 + 8 * k) + i * 16 + 256);
                 var xe = Vector512.Load(even + i / 2);
                 var xo = Vector512.Load(odd + i / 2);
                 var v = Vector512.Load((uint*)(w0 + i));
@@ -564,6 +568,7 @@ internal static unsafe class SmallBatchGemv
         long i = 0;
         for (; i + 16 <= k; i += 16)
         {
+            PrefetchNext((byte*)(w0 + 4 * k) + i * 16);
             var xv = Vector512.Load(x + i);
             a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(w0 + i), xv, a0);
             a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(w1 + i), xv, a1);
@@ -627,6 +632,23 @@ internal static unsafe class SmallBatchGemv
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float WeightAt(in Term t, long index) =>
         t.BFloat16 ? BFloat16ToSingle(((ushort*)t.W)[index]) : ((float*)t.W)[index];
+
+    /// <summary>
+    /// Asks for the next block's weights while this block computes: a block of rows is a few KB, too short a stream
+    /// for the hardware prefetcher to run ahead of, so each k-step requests the matching 256 bytes of the next block.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchNext(byte* at)
+    {
+        if (!PrefetchEnabled) return;
+        Sse.Prefetch1(at);
+        Sse.Prefetch1(at + 64);
+        Sse.Prefetch1(at + 128);
+        Sse.Prefetch1(at + 192);
+    }
+
+    /// <summary>Off skips the software prefetch (the gemv-kernels suite compares both). Process-wide.</summary>
+    internal static bool PrefetchEnabled { get; set; } = true;
 
     /// <summary>bfloat16 is the top half of a float32: shift left by 16 (exact).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -57,6 +57,17 @@ public sealed class GemvKernelSuite : IBenchmarkSuite
                         Ours(get_num_threads(), (batch4f[0], weights[0], null), (batch4f[1], weights[1], null)).Dispose();
                         Ours(get_num_threads(), (batch4f[2], weights[2], null), (batch4f[3], weights[3], null)).Dispose();
                     }),
+                    // The same two without the software prefetch of the next row block (SmallBatchGemv.PrefetchEnabled).
+                    ("SmallBatchGemv, W_ih + W_hh fused, no prefetch", () => WithoutPrefetch(() =>
+                    {
+                        Ours(get_num_threads(), (inputs32[0], weights[0], null), (inputs32[1], weights[1], null)).Dispose();
+                        Ours(get_num_threads(), (inputs32[2], weights[2], null), (inputs32[3], weights[3], null)).Dispose();
+                    })),
+                    ("batch 4: SmallBatchGemv, W_ih + W_hh fused, no prefetch", () => WithoutPrefetch(() =>
+                    {
+                        Ours(get_num_threads(), (batch4f[0], weights[0], null), (batch4f[1], weights[1], null)).Dispose();
+                        Ours(get_num_threads(), (batch4f[2], weights[2], null), (batch4f[3], weights[3], null)).Dispose();
+                    })),
                 };
                 for (int i = 0; i < 4; i++)
                 {
@@ -97,6 +108,13 @@ public sealed class GemvKernelSuite : IBenchmarkSuite
             set_num_threads(threads);
         }
         return table;
+    }
+
+    private static void WithoutPrefetch(Action run)
+    {
+        SmallBatchGemv.PrefetchEnabled = false;
+        try { run(); }
+        finally { SmallBatchGemv.PrefetchEnabled = true; }
     }
 
     private static Tensor Ours(int threads, params (Tensor X, Tensor W, Tensor? Bias)[] terms)
