@@ -2,7 +2,7 @@
 # The default voice's recipe, end to end, with the same code paths users run (mlnet-tts prepare / train / voice export).
 # Resumable: run it again and training continues from the newest checkpoint in RUN_DIR (Ctrl+C writes one too).
 #
-# usage: tools/voice/train-default-voice.sh WORK_DIR [--epochs N] [--warm-start VOICE_OR_CHECKPOINT] [--export CHECKPOINT]
+# usage: tools/voice/train-default-voice.sh WORK_DIR [--epochs N] [--warm-start VOICE_OR_CHECKPOINT] [--export CHECKPOINT] [-- TRAIN_OPTIONS...]
 #   WORK_DIR/corpus   the teacher corpus (made first with tools/voice/make-corpus.sh WORK_DIR/corpus --max-chars 90)
 #   WORK_DIR/mels     mel cache;  WORK_DIR/run  checkpoints, loss.csv, TensorBoard events
 #   --warm-start X    a fresh run (new optimizer) from X's weights: a voice folder (e.g. voices/default, when the
@@ -11,7 +11,7 @@
 #   -- OPTIONS...     passed on to `mlnet-tts train tacotron2` (e.g. `-- -lr 3e-4`; on a resume they replace the saved ones)
 # The LJSpeech validation sentences (NVIDIA's val file list) are held out of training and used for validation.
 set -euo pipefail
-work=${1:?usage: train-default-voice.sh WORK_DIR [--epochs N] [--warm-start VOICE_OR_CHECKPOINT] [--export CHECKPOINT]}
+work=${1:?usage: train-default-voice.sh WORK_DIR [--epochs N] [--warm-start VOICE_OR_CHECKPOINT] [--export CHECKPOINT] [-- TRAIN_OPTIONS...]}
 shift
 epochs=300; export_from=""; warm_start=""; extra=()
 while [ $# -gt 0 ]; do

@@ -636,6 +636,7 @@ internal static unsafe class SmallBatchGemv
     /// <summary>
     /// Asks for the next block's weights while this block computes: a block of rows is a few KB, too short a stream
     /// for the hardware prefetcher to run ahead of, so each k-step requests the matching 256 bytes of the next block.
+    /// Past the last row it names memory the matrix does not own: a prefetch never faults, it is only a wasted request.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchNext(byte* at)
