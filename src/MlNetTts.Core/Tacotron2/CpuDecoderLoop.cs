@@ -57,7 +57,7 @@ internal static unsafe class CpuDecoderLoop
     {
         private readonly int _batch, _time, _encoderDim, _frameSize, _melChannels, _framesPerStep;
         private readonly int _prenetDim0, _prenetDim1, _attentionRnnDim, _attentionDim, _decoderRnnDim, _filters, _kernel;
-        private readonly int _threads;
+        private readonly int _threads, _attentionWorkers, _locationInputLength, _locationConvLength;
         private readonly long[] _lengths;
         private readonly bool _dropout;
 
@@ -73,6 +73,10 @@ internal static unsafe class CpuDecoderLoop
         private readonly float[] _decoderInput, _decoderGates, _decoderH, _decoderC, _hiddenAndContext, _projected;
         private readonly float[] _dropoutMasks;
         private int _dropoutStep = DropoutBlockSteps;
+
+        // The step's attention, item by item on up to _attentionWorkers threads, each with its own scratch.
+        private readonly Action<int> _attendWorker;
+        private float[] _stepAlignment = [];
 
         public Loop(Decoder decoder, Tensor memory, Tensor processedMemory, Tensor memoryLengths)
         {
@@ -113,7 +117,9 @@ internal static unsafe class CpuDecoderLoop
             _kernel = (int)convWeight.shape[2];
             if (convWeight.shape[1] != 2 || _kernel % 2 == 0) throw new NotSupportedException("The location conv must take 2 channels with an odd kernel.");
             _convWeight = Address(convWeight);
-            _denseT = LocationFeatures.TransposeDense(attention.Location.DenseWeight);
+            var denseT = LocationFeatures.TransposeDense(attention.Location.DenseWeight);
+            _denseT = Pinned(denseT.Length);
+            denseT.CopyTo(_denseT, 0);
             var decoderRnn = decoder.DecoderRnn;
             _decoderRnnDim = (int)decoderRnn.HiddenSize;
             _decoderIh = Lstm(decoderRnn.WeightIh);
@@ -138,9 +144,18 @@ internal static unsafe class CpuDecoderLoop
             _processedQuery = Pinned(b * _attentionDim);
             _weightsCat = Pinned(b * 2 * _time);
             _location = Pinned(b * _time * _attentionDim);
-            _locationInput = Pinned(2 * (_time + _kernel - 1));
-            _locationConv = Pinned(_filters * _time);
-            _energies = Pinned(_time * _attentionDim);
+            // Items attend independently: at batch 2+ they split between the threads (a batch-4 step's attention
+            // was a quarter of its non-product time on one core while the other waited).
+            _attentionWorkers = Math.Clamp(Math.Min(_threads, b), 1, b);
+            _locationInputLength = LocationFeatures.InputScratchLength(2, _time, _kernel);
+            _locationConvLength = LocationFeatures.ConvScratchLength(_filters, _time);
+            _locationInput = Pinned(_attentionWorkers * _locationInputLength);
+            _locationConv = Pinned(_attentionWorkers * _locationConvLength);
+            _energies = Pinned(_attentionWorkers * _time * _attentionDim);
+            _attendWorker = worker =>
+            {
+                for (int item = worker; item < _batch; item += _attentionWorkers) LocateAndAttend(item, worker, _stepAlignment);
+            };
             _context = Pinned(b * _encoderDim);
             _decoderInput = Pinned(b * (_attentionRnnDim + _encoderDim));
             _decoderGates = Pinned(b * 4 * _decoderRnnDim);
@@ -207,9 +222,15 @@ internal static unsafe class CpuDecoderLoop
 
             // Location-sensitive attention: energies over the unpadded encoder steps, softmax, context; cumulative weights.
             Product(_processedQuery, _queryBias, (_attentionH, _query, _attentionRnnDim));
-            fixed (float* cat = _weightsCat, location = _location, input = _locationInput, conv = _locationConv, denseT = _denseT)
-                LocationFeatures.ComputeInto(cat, b, 2, _time, _convWeight, _filters, _kernel, denseT, _attentionDim, location, input, conv);
-            for (int item = 0; item < b; item++) Attend(item, alignment.AsSpan(item * _time, _time));
+            if (_attentionWorkers == 1)
+            {
+                for (int item = 0; item < b; item++) LocateAndAttend(item, 0, alignment);
+            }
+            else
+            {
+                _stepAlignment = alignment;
+                KernelWorkers.Run(_attentionWorkers, _attendWorker);
+            }
 
             // Decoder LSTM on [attention h, context]; projection and gate on [decoder h, context].
             Concatenate(_decoderInput, _attentionH, _attentionRnnDim, _context, _encoderDim);
@@ -219,12 +240,21 @@ internal static unsafe class CpuDecoderLoop
             Product(_projected, _outputBias, (_hiddenAndContext, _output, _decoderRnnDim + _encoderDim));
         }
 
+        /// <summary>Item <paramref name="item"/>'s location features, then its attention, with worker <paramref name="worker"/>'s scratch.</summary>
+        private void LocateAndAttend(int item, int worker, float[] alignment)
+        {
+            LocationFeatures.ComputeInto(Address(_weightsCat) + (long)item * 2 * _time, 1, 2, _time, _convWeight, _filters, _kernel,
+                Address(_denseT), _attentionDim, Address(_location) + (long)item * _time * _attentionDim,
+                Address(_locationInput) + (long)worker * _locationInputLength, Address(_locationConv) + (long)worker * _locationConvLength);
+            Attend(item, worker, alignment.AsSpan(item * _time, _time));
+        }
+
         /// <summary>Item <paramref name="item"/>'s attention: weights (into <paramref name="weights"/>), context, and the (previous, cumulative) pair for the next step.</summary>
-        private void Attend(int item, Span<float> weights)
+        private void Attend(int item, int worker, Span<float> weights)
         {
             int length = (int)_lengths[item], dim = _attentionDim;
             var query = new ReadOnlySpan<float>(_processedQuery, item * dim, dim);
-            var sums = _energies.AsSpan(0, length * dim);
+            var sums = _energies.AsSpan(worker * _time * dim, length * dim);
             var location = _location.AsSpan(item * _time * dim, length * dim);
             var processed = new ReadOnlySpan<float>(_processedMemory + (long)item * _time * dim, length * dim);
             TensorPrimitives.Add(location, processed, sums);

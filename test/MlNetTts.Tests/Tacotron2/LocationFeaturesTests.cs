@@ -12,6 +12,7 @@ public sealed class LocationFeaturesTests
     [DataRow(1, 128, 32, 31, 128)]
     [DataRow(3, 37, 8, 5, 20)]
     [DataRow(8, 200, 32, 31, 128)]
+    [DataRow(2, 50, 12, 7, 211)]
     public void InferencePassEqualsConvolutionThenDense(int batch, int time, int filters, int kernel, int dim)
     {
         if (!SmallBatchGemv.IsSupported) Assert.Inconclusive("No AVX-512 here; the layer keeps libtorch's path.");
