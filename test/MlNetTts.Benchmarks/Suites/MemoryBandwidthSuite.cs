@@ -11,7 +11,8 @@ namespace MlNetTts.Benchmarks.Suites;
 /// suite measures the sustained read bandwidth TorchSharp reaches here (sum of a 512 MB float32 tensor, on 2 threads
 /// and on 1; also a copy, and a read of a tensor the size of one step's weights, which may be partly cached), counts
 /// the bytes a step streams (<see cref="DecoderStepBytes"/>), times the decoder step (default config, random
-/// weights, fixed steps with the gate stop off, as tacotron2-decoder) and reports measured / floor. All in one run,
+/// weights, fixed steps with the gate stop off, as tacotron2-decoder) and reports measured / floor, against the lower
+/// of the two floors (DRAM read, or a read of the step's size where the last-level cache holds it). All in one run,
 /// so the ratios hold even on a loaded machine; the absolute figures do not.
 /// </summary>
 public sealed class MemoryBandwidthSuite : IBenchmarkSuite
@@ -30,7 +31,7 @@ public sealed class MemoryBandwidthSuite : IBenchmarkSuite
         int threads = get_num_threads();
         int reps = quick ? 5 : 20;
         var table = new ResultTable(
-            $"Memory bandwidth and the batch-1 decoder floor (default Tacotron 2, {Steps} steps, T_in {EncoderSteps}; best = min time / max GB/s, of {reps} reads and {(quick ? 1 : 5)} decodes)",
+            $"Memory bandwidth and the batch-1 decoder floor (default Tacotron 2, {Steps} steps, T_in {EncoderSteps}; best = min time / max GB/s, of {reps} reads and {(quick ? 1 : 5)} decodes; last-level cache {LastLevelCache()})",
             "what", "threads", "precision", "MB", "best", "median", "unit");
 
         manual_seed(1);
@@ -69,14 +70,17 @@ public sealed class MemoryBandwidthSuite : IBenchmarkSuite
                 {
                     long stepBytes = (precision == Precision.Mixed ? bytes.MixedBytes : bytes.Float32Bytes) + bytes.ActivationBytes;
                     var (median, min) = StepMs(model, precision, quick);
-                    // Floor from the best DRAM read rate (the 512 MB sum): the step's weights do not fit the caches.
-                    double floor = stepBytes / (bandwidth[(t, "large")].Best * GB) * 1000;
-                    table.Add("bandwidth floor (bytes / best 512 MB read)", t, precision.ToString(), stepBytes / MB, floor, floor, "ms/step");
+                    // Two floors: from the best DRAM read rate (the 512 MB sum), and from the best read of a buffer the
+                    // step's size, which is faster where the last-level cache holds the step's weights (300 MB L3 on
+                    // one VM of this kind, 32 MB on another). The target is judged against the faster, i.e. the lower floor.
+                    double dramFloor = stepBytes / (bandwidth[(t, "large")].Best * GB) * 1000;
+                    table.Add("bandwidth floor (bytes / best 512 MB read)", t, precision.ToString(), stepBytes / MB, dramFloor, dramFloor, "ms/step");
                     var sized = bandwidth[(t, precision == Precision.Mixed ? "bf16 step" : "fp32 step")];
                     double cachedFloor = stepBytes / (sized.Best * GB) * 1000;
                     table.Add("floor at the step's own size (best)", t, precision.ToString(), stepBytes / MB, cachedFloor, cachedFloor, "ms/step");
+                    double floor = Math.Min(dramFloor, cachedFloor);
                     table.Add("measured decoder step, batch 1", t, precision.ToString(), stepBytes / MB, min, median, "ms/step");
-                    table.Add("measured / floor (target <= 1.5)", t, precision.ToString(), stepBytes / MB, min / floor, median / floor, "x");
+                    table.Add("measured / lower floor (target <= 1.5)", t, precision.ToString(), stepBytes / MB, min / floor, median / floor, "x");
                     table.Add("effective bandwidth of the step", t, precision.ToString(), stepBytes / MB, stepBytes / (min / 1000) / GB, stepBytes / (median / 1000) / GB, "GB/s");
                 }
             }
@@ -86,6 +90,20 @@ public sealed class MemoryBandwidthSuite : IBenchmarkSuite
             set_num_threads(threads);
         }
         return table;
+    }
+
+    /// <summary>The largest CPU cache Linux reports for cpu0 (e.g. "32768K"), or "unknown": it decides which floor applies.</summary>
+    private static string LastLevelCache()
+    {
+        var caches = new DirectoryInfo("/sys/devices/system/cpu/cpu0/cache");
+        if (!caches.Exists) return "unknown";
+        var sizes = caches.GetDirectories("index*")
+            .Select(d => Path.Combine(d.FullName, "size"))
+            .Where(File.Exists)
+            .Select(f => File.ReadAllText(f).Trim())
+            .Select(text => (Text: text, Kib: long.TryParse(text.TrimEnd('K'), out var k) ? k : 0))
+            .ToList();
+        return sizes.Count == 0 ? "unknown" : sizes.MaxBy(s => s.Kib).Text;
     }
 
     /// <summary>GB/s of summing a float32 tensor of <paramref name="size"/> bytes (best, median).</summary>
