@@ -52,6 +52,7 @@ internal static unsafe class GatedActivation
     }
 
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowFloat32(float* lo, float* hi, float* dst, long steps)
     {
         Span<float> gate = stackalloc float[Chunk];
@@ -65,6 +66,7 @@ internal static unsafe class GatedActivation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowBFloat16(ushort* lo, ushort* hi, ushort* dst, long steps)
     {
         Span<float> filter = stackalloc float[Chunk];
@@ -82,6 +84,7 @@ internal static unsafe class GatedActivation
     }
 
     /// <summary>bfloat16 -> float32 exactly (the 16 bits become the high half).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Widen(ushort* source, Span<float> destination)
     {
         int i = 0;
@@ -97,6 +100,7 @@ internal static unsafe class GatedActivation
     }
 
     /// <summary>float32 -> bfloat16, rounded to nearest even (NaN stays a quiet NaN), as libtorch's conversion.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Narrow(Span<float> source, ushort* destination)
     {
         int i = 0;

@@ -178,6 +178,7 @@ public sealed class WaveGlowProfileSuite : IBenchmarkSuite
             Row("res_skip: (T,C) GEMM", resFlop, () => addmm(bIn, xTc2, wResT, 1, 1));
             var a = randn(1, 2 * c, groups).to(dtype);
             Row("gate tanh*sigmoid (B,C,T)", 0, () => a.narrow(1, 0, c).tanh() * a.narrow(1, c, c).sigmoid());
+            Row("gate tanh*sigmoid, GatedActivation (ours)", 0, () => GatedActivation.Apply(a, get_num_threads()));
             if (dtype == ScalarType.Float32)
             {
                 Row("cast fp32->bf16 (C, T)", 0, () => x.to(ScalarType.BFloat16));
