@@ -16,13 +16,19 @@ internal static unsafe class FmaTile
 
     private const int Lanes = 16;
 
+    /// <summary>How far ahead <see cref="Accumulate"/> asks for x rows when streaming: 8 rows, 1 KB of a packed panel.</summary>
+    private const int PrefetchRows = 8;
+
     /// <summary>
     /// y[r, 0..32) for r &lt; 8, rows <paramref name="yStride"/> apart, = Σ_k a[k, r] x[k, 0..32) over
     /// <paramref name="depth"/> k-rows (x rows <paramref name="xStride"/> apart), starting from the bias
-    /// (<paramref name="loadY"/> false) or from y, plus the bias when <paramref name="addBias"/>.
+    /// (<paramref name="loadY"/> false) or from y, plus the bias when <paramref name="addBias"/>. With
+    /// <paramref name="streamX"/> each step prefetches the x row <see cref="PrefetchRows"/> ahead: for x read once
+    /// from memory (<see cref="PanelGemm"/>'s weight panels), not for x reused from cache (<see cref="PointwiseGemm"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a hot loop from its first call, not tier-0 code
-    public static void Accumulate(float* a, float* x, long depth, long xStride, float* y, long yStride, float* bias, bool loadY, bool addBias)
+    public static void Accumulate(float* a, float* x, long depth, long xStride, float* y, long yStride, float* bias, bool loadY, bool addBias,
+        bool streamX = false)
     {
         Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
         if (!loadY)
@@ -54,8 +60,11 @@ internal static unsafe class FmaTile
                 v = Vector512.Create(bias[7]); c70 += v; c71 += v;
             }
         }
+        // Prefetching never faults, so asking past the end of x is harmless.
+        long ahead = streamX ? PrefetchRows * xStride : 0;
         for (long i = 0; i < depth; i++, a += Rows, x += xStride)
         {
+            if (ahead != 0) { Sse.Prefetch0(x + ahead); Sse.Prefetch0(x + ahead + Lanes); }
             var x0 = Vector512.Load(x);
             var x1 = Vector512.Load(x + Lanes);
             var w = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(w, x0, c00); c01 = Avx512F.FusedMultiplyAdd(w, x1, c01);
