@@ -16,8 +16,8 @@ internal static unsafe class FmaTile
 
     private const int Lanes = 16;
 
-    /// <summary>How far ahead <see cref="Accumulate"/> asks for x rows when streaming: 8 rows, 1 KB of a packed panel.</summary>
-    private const int PrefetchRows = 8;
+    /// <summary>How far ahead <see cref="Accumulate"/> (and <see cref="PanelGemm"/>'s bfloat16 kernel) asks for streamed rows: 8 rows, 1 KB of a packed panel.</summary>
+    internal const int PrefetchRows = 8;
 
     /// <summary>
     /// y[r, 0..32) for r &lt; 8, rows <paramref name="yStride"/> apart, = Σ_k a[k, r] x[k, 0..32) over

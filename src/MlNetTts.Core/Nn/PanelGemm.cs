@@ -26,9 +26,6 @@ internal static unsafe class PanelGemm
 
     private const int Lanes = 16;
 
-    /// <summary>How far ahead the bfloat16 kernel asks for panel lanes (8 steps of k pairs, as FmaTile's 8 rows).</summary>
-    private const int PrefetchBytes = 1024;
-
     [ThreadStatic] private static float[]? _scratch;
 
     // The float32 panels go through FmaTile (x as the broadcast side, the panel as its rows), which starts from a bias.
@@ -133,9 +130,10 @@ internal static unsafe class PanelGemm
         var highHalf = Vector512.Create(0xFFFF0000u);
         for (long i = 0; i < k; i += 2, w += 2 * Width, x += 2 * MaxBatch)
         {
-            // The panel streams from memory once: ask for the lanes 1 KB ahead (harmless past its end).
-            Sse.Prefetch0(w + PrefetchBytes / sizeof(ushort));
-            Sse.Prefetch0(w + PrefetchBytes / sizeof(ushort) + 2 * Lanes);
+            // The panel streams from memory once: ask for the lanes FmaTile.PrefetchRows steps ahead, as the float32
+            // kernel does (1 KB; harmless past its end).
+            Sse.Prefetch0(w + FmaTile.PrefetchRows * 2 * Width);
+            Sse.Prefetch0(w + FmaTile.PrefetchRows * 2 * Width + 2 * Lanes);
             // Lane j holds column j's (k, k+1) pair: k in the low 16 bits (shifted up it is that float32 exactly),
             // k+1 in the high 16 bits (the low half masked off).
             var pairsLo = Vector512.Load((uint*)w);

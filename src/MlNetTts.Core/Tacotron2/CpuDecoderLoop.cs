@@ -117,9 +117,7 @@ internal static unsafe class CpuDecoderLoop
             _kernel = (int)convWeight.shape[2];
             if (convWeight.shape[1] != 2 || _kernel % 2 == 0) throw new NotSupportedException("The location conv must take 2 channels with an odd kernel.");
             _convWeight = Address(convWeight);
-            var denseT = LocationFeatures.TransposeDense(attention.Location.DenseWeight);
-            _denseT = Pinned(denseT.Length);
-            denseT.CopyTo(_denseT, 0);
+            _denseT = LocationFeatures.TransposeDense(attention.Location.DenseWeight);
             var decoderRnn = decoder.DecoderRnn;
             _decoderRnnDim = (int)decoderRnn.HiddenSize;
             _decoderIh = Lstm(decoderRnn.WeightIh);

@@ -44,12 +44,12 @@ internal static unsafe class LocationFeatures
         return output;
     }
 
-    /// <summary>The dense weight (A, F) transposed to (F, A): a row per filter, contiguous over A.</summary>
+    /// <summary>The dense weight (A, F) transposed to (F, A): a row per filter, contiguous over A, in a pinned array.</summary>
     internal static float[] TransposeDense(Tensor denseWeight)
     {
         int dim = (int)denseWeight.shape[0], filters = (int)denseWeight.shape[1];
         var dense = MemoryMarshal.Cast<byte, float>(denseWeight.bytes);
-        var denseT = new float[filters * dim];
+        var denseT = GC.AllocateArray<float>(filters * dim, pinned: true);
         for (int a = 0; a < dim; a++)
             for (int f = 0; f < filters; f++) denseT[f * dim + a] = dense[a * filters + f];
         return denseT;
@@ -138,8 +138,9 @@ internal static unsafe class LocationFeatures
     }
 
     /// <summary>
-    /// out[t, a] = Σ_f conv[f, t] · dense[a, f], vectorised over a, up to eight 16-wide blocks of a at a time (all of
-    /// A = 128 at once: eight sums in flight, one broadcast of conv[f, t] for all of them).
+    /// out[t, a] = Σ_f conv[f, t] · dense[a, f], vectorised over a, eight 16-wide blocks of a at a time (all of the
+    /// reference's A = 128 at once: eight sums in flight, one broadcast of conv[f, t] for all of them); other widths
+    /// finish a block at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Project(float* conv, int stride, int filters, int time, float* denseT, int dim, float* output)
@@ -169,21 +170,6 @@ internal static unsafe class LocationFeatures
                 }
                 s0.Store(o + a); s1.Store(o + a + 16); s2.Store(o + a + 32); s3.Store(o + a + 48);
                 s4.Store(o + a + 64); s5.Store(o + a + 80); s6.Store(o + a + 96); s7.Store(o + a + 112);
-            }
-            for (; a + 64 <= dim; a += 64)
-            {
-                var s0 = Vector512<float>.Zero; var s1 = Vector512<float>.Zero;
-                var s2 = Vector512<float>.Zero; var s3 = Vector512<float>.Zero;
-                for (int f = 0; f < filters; f++)
-                {
-                    var c = Vector512.Create(conv[(long)f * stride + t]);
-                    float* d = denseT + (long)f * dim + a;
-                    s0 += c * Vector512.Load(d);
-                    s1 += c * Vector512.Load(d + 16);
-                    s2 += c * Vector512.Load(d + 32);
-                    s3 += c * Vector512.Load(d + 48);
-                }
-                s0.Store(o + a); s1.Store(o + a + 16); s2.Store(o + a + 32); s3.Store(o + a + 48);
             }
             for (; a + 16 <= dim; a += 16)
             {
