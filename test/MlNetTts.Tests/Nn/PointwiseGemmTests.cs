@@ -10,7 +10,7 @@ public sealed class PointwiseGemmTests
 {
     [TestMethod]
     [DataRow(1, 40, 16, 64, DisplayName = "one item, K under one block")]
-    [DataRow(2, 300, 24, 96, DisplayName = "two items, K over one block of 256")]
+    [DataRow(2, 300, 24, 96, DisplayName = "two items, K over two blocks of 128 and a partial third")]
     public void ProductPlusBiasMatchesConv1d(int batch, int k, int m, int n)
     {
         RequireKernel();
