@@ -30,6 +30,9 @@ public sealed class LocationLayer : nn.Module<Tensor, Tensor>
         // libtorch they are ~9 small ops whose fixed costs are 10% of a batch-1 decoder step.
         if (LocationFeatures.Accepts(attentionWeightsCat, location_conv.Weight, location_dense.Weight))
             return LocationFeatures.Compute(attentionWeightsCat, location_conv.Weight, location_dense.Weight);
+        // In training one autograd node with a hand-written backward stands for ~70 small ops each way.
+        if (LocationFeatures.AcceptsTraining(attentionWeightsCat, location_conv.Weight, location_dense.Weight))
+            return LocationFeatures.ComputeWithGradient(attentionWeightsCat, location_conv.Weight, location_dense.Weight);
         using var conv = location_conv.call(attentionWeightsCat);
         using var transposed = conv.transpose(1, 2);
         return location_dense.call(transposed);

@@ -31,14 +31,15 @@ public sealed class TrainingSuite : IBenchmarkSuite
             "model", "precision", "batch", "median s/step", "min s/step", "items/s (median)", "unit");
         // Tacotron 2 with and without each of our decoder-loop pieces, the steps of one fit taking turns (this VM's
         // speed drifts within minutes): all on (the default); the attention readout as libtorch ops instead of
-        // AttentionContext; the LSTMs' per-step products without the packed-panel kernel (float32: SmallBatchGemv,
+        // AttentionContext; the location layer as libtorch ops instead of LocationFeatures' node; the LSTMs' per-step products without the packed-panel kernel (float32: SmallBatchGemv,
         // bf16: oneDNN); through libtorch alone (float32).
         foreach (var precision in new[] { Precision.Float32, Precision.Mixed })
         {
-            var variants = new List<(string Label, bool Panels, bool Ours, bool Fused)> { ("Tacotron 2", true, true, true) };
-            variants.Add(("Tacotron 2, attention readout as libtorch ops", true, true, false));
-            if (PanelGemm.IsSupported) variants.Add(("Tacotron 2, LSTM products without PanelGemm", false, true, true));
-            if (SmallBatchGemv.IsSupported && precision == Precision.Float32) variants.Add(("Tacotron 2, libtorch LSTM products", false, false, true));
+            var variants = new List<(string Label, bool Panels, bool Ours, bool Fused, bool Location)> { ("Tacotron 2", true, true, true, true) };
+            variants.Add(("Tacotron 2, attention readout as libtorch ops", true, true, false, true));
+            variants.Add(("Tacotron 2, location layer as libtorch ops", true, true, true, false));
+            if (PanelGemm.IsSupported) variants.Add(("Tacotron 2, LSTM products without PanelGemm", false, true, true, true));
+            if (SmallBatchGemv.IsSupported && precision == Precision.Float32) variants.Add(("Tacotron 2, libtorch LSTM products", false, false, true, true));
             try
             {
                 var results = Tacotron2(precision, steps, variants.Count, v =>
@@ -46,6 +47,7 @@ public sealed class TrainingSuite : IBenchmarkSuite
                     LstmSequence.PanelKernel = variants[v].Panels;
                     LstmSequence.SmallBatchKernel = variants[v].Ours;
                     AttentionContext.Enabled = variants[v].Fused;
+                    LocationFeatures.TrainingEnabled = variants[v].Location;
                 });
                 for (int v = 0; v < variants.Count; v++)
                     table.Add(variants[v].Label, precision.ToString(), $"{Tacotron2Batch} x {MelFrames} frames", results[v].MedianSeconds, results[v].MinSeconds, results[v].ItemsPerSecond, "mel frames/s");
@@ -55,6 +57,7 @@ public sealed class TrainingSuite : IBenchmarkSuite
                 LstmSequence.PanelKernel = true;
                 LstmSequence.SmallBatchKernel = true;
                 AttentionContext.Enabled = true;
+                LocationFeatures.TrainingEnabled = true;
             }
         }
         foreach (var precision in new[] { Precision.Float32, Precision.Mixed })

@@ -54,6 +54,67 @@ public sealed class LocationFeaturesTests
     }
 
     [TestMethod]
+    [DataRow(8, 150, 32, 31, 128)]
+    [DataRow(3, 37, 8, 5, 20)]
+    [DataRow(2, 50, 12, 7, 211)]
+    [DataRow(2, 10, 4, 31, 16)]
+    public void TrainingNodeGivesTheLibtorchFeaturesAndEveryGradient(int batch, int time, int filters, int kernel, int dim)
+    {
+        if (!SmallBatchGemv.IsSupported) Assert.Inconclusive("No AVX-512 here; training keeps libtorch's path.");
+        using var scope = NewDisposeScope();
+        manual_seed(batch * 100 + time);
+        var weights = rand(batch, 2, time);
+        var conv = randn(filters, 2, kernel) * 0.1;
+        var dense = randn(dim, filters) * 0.1;
+        var upstream = randn(batch, time, dim);
+        List<Tensor> Run(bool fused)
+        {
+            var x = weights.clone().requires_grad_(true);
+            var c = conv.clone().requires_grad_(true);
+            var d = dense.clone().requires_grad_(true);
+            Assert.AreEqual(fused, LocationFeatures.AcceptsTraining(x, c, d) && fused);
+            var y = fused ? LocationFeatures.ComputeWithGradient(x, c, d)
+                : nn.functional.linear(nn.functional.conv1d(x, c, padding: (kernel - 1) / 2).transpose(1, 2), d);
+            (y * upstream).sum().backward();
+            return [y.detach(), x.grad!, c.grad!, d.grad!];
+        }
+        var expected = Run(fused: false);
+        var actual = Run(fused: true);
+        string[] names = ["features", "weights' gradient", "conv weight's gradient", "dense weight's gradient"];
+        for (int i = 0; i < names.Length; i++) TensorAssert.Close(expected[i], actual[i], 1e-4, 1e-5, names[i]);
+    }
+
+    [TestMethod]
+    public void LayerTrainsTheSameWithAndWithoutTheTrainingNode()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(7);
+        var layer = new LocationLayer(32, 31, 128);
+        var weights = rand(4, 2, 60);
+        var upstream = randn(4, 60, 128);
+        List<Tensor> Run(bool fused)
+        {
+            LocationFeatures.TrainingEnabled = fused;
+            try
+            {
+                layer.zero_grad();
+                var x = weights.clone().requires_grad_(true);
+                var y = layer.call(x);
+                (y * upstream).sum().backward();
+                return [y.detach(), x.grad!, .. layer.parameters().Select(p => p.grad!.clone())];
+            }
+            finally
+            {
+                LocationFeatures.TrainingEnabled = true;
+            }
+        }
+        var expected = Run(fused: false);
+        var actual = Run(fused: true);
+        Assert.AreEqual(4, actual.Count);
+        for (int i = 0; i < expected.Count; i++) TensorAssert.Close(expected[i], actual[i], 1e-4, 1e-5, $"result {i}");
+    }
+
+    [TestMethod]
     public void TrainingKeepsTheAutogradPath()
     {
         using var scope = NewDisposeScope();
