@@ -111,6 +111,14 @@ internal static unsafe class PointwiseGemm
                         for (long p = 0; p < panels; p++)
                         {
                             long panel = firstPanel + p;
+                            if (p + 1 < panels)
+                            {
+                                // The next panel's block starts K*32 bytes on, a new stream the hardware prefetcher
+                                // would only find after its first misses: ask for its first 1 KB now (Intel VM, compute-peak,
+                                // 9 rows each way in turns: 146 -> 162 GFLOP/s on average).
+                                byte* next = (byte*)((float*)ap + ((panel + 1) * k + k0) * Rows);
+                                for (int line = 0; line < 1024; line += 64) Sse.Prefetch1(next + line);
+                            }
                             FmaTile.Accumulate((float*)ap + (panel * k + k0) * Rows, slice, depth, Columns, yb + p * Rows * n, n, (float*)bp + panel * Rows,
                                 loadY: k0 > 0 || accumulate, addBias: k0 == 0);
                         }
