@@ -1,5 +1,6 @@
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.InteropServices;
+using MlNetTts.Nn;
 using static TorchSharp.torch;
 
 namespace MlNetTts.Tacotron2;
@@ -65,36 +66,41 @@ internal static class AttentionContext
             var tanh = empty(batch, steps, dim);       // tanh(q + loc + m), kept for the backward
             var weights = zeros(batch, steps);
             var context = zeros(batch, width);
-            var qs = Floats(q); var ls = Floats(loc); var ms = Floats(m); var vs = Floats(v); var mem = Floats(memory);
-            var ts = Floats(tanh); var ws = Floats(weights); var cs = Floats(context);
-            for (int b = 0; b < batch; b++)
+            // Items are independent: the intra-op threads take one in every `parts` each (each writes only its own rows).
+            int parts = Math.Min(batch, get_num_threads());
+            KernelWorkers.Run(parts, part =>
             {
-                var qb = qs.Slice(b * dim, dim);
-                var wb = ws.Slice(b * steps, steps);
-                float max = float.NegativeInfinity;
-                for (int t = 0; t < steps; t++)
+                var qs = Floats(q); var ls = Floats(loc); var ms = Floats(m); var vs = Floats(v); var mem = Floats(memory);
+                var ts = Floats(tanh); var ws = Floats(weights); var cs = Floats(context);
+                for (int b = part; b < batch; b += parts)
                 {
-                    int row = (b * steps + t) * dim;
-                    var s = ts.Slice(row, dim);
-                    TensorPrimitives.Add(ls.Slice(row, dim), ms.Slice(row, dim), s);
-                    TensorPrimitives.Add(s, qb, s);
-                    TensorPrimitives.Tanh(s, s);
-                    if (padding.Steps?[b * steps + t] == true) { wb[t] = float.NegativeInfinity; continue; }
-                    wb[t] = TensorPrimitives.Dot(s, vs);
-                    max = MathF.Max(max, wb[t]);
+                    var qb = qs.Slice(b * dim, dim);
+                    var wb = ws.Slice(b * steps, steps);
+                    float max = float.NegativeInfinity;
+                    for (int t = 0; t < steps; t++)
+                    {
+                        int row = (b * steps + t) * dim;
+                        var s = ts.Slice(row, dim);
+                        TensorPrimitives.Add(ls.Slice(row, dim), ms.Slice(row, dim), s);
+                        TensorPrimitives.Add(s, qb, s);
+                        TensorPrimitives.Tanh(s, s);
+                        if (padding.Steps?[b * steps + t] == true) { wb[t] = float.NegativeInfinity; continue; }
+                        wb[t] = TensorPrimitives.Dot(s, vs);
+                        max = MathF.Max(max, wb[t]);
+                    }
+                    // Softmax over the unpadded steps (a padded step's -inf gives exactly 0, as the reference's masked_fill).
+                    float sum = 0;
+                    for (int t = 0; t < steps; t++)
+                    {
+                        wb[t] = float.IsNegativeInfinity(wb[t]) ? 0 : MathF.Exp(wb[t] - max);
+                        sum += wb[t];
+                    }
+                    TensorPrimitives.Divide(wb, sum, wb);
+                    var cb = cs.Slice(b * width, width);
+                    for (int t = 0; t < steps; t++)
+                        if (wb[t] != 0) TensorPrimitives.MultiplyAdd(mem.Slice((b * steps + t) * width, width), wb[t], cb, cb);
                 }
-                // Softmax over the unpadded steps (a padded step's -inf gives exactly 0, as the reference's masked_fill).
-                float sum = 0;
-                for (int t = 0; t < steps; t++)
-                {
-                    wb[t] = float.IsNegativeInfinity(wb[t]) ? 0 : MathF.Exp(wb[t] - max);
-                    sum += wb[t];
-                }
-                TensorPrimitives.Divide(wb, sum, wb);
-                var cb = cs.Slice(b * width, width);
-                for (int t = 0; t < steps; t++)
-                    if (wb[t] != 0) TensorPrimitives.MultiplyAdd(mem.Slice((b * steps + t) * width, width), wb[t], cb, cb);
-            }
+            });
             // The weights go to the graph as a copy: a saved output of this very node would point back at it.
             ctx.save_for_backward([tanh, weights.clone(), v, memory]);
             ctx.save_data("v shape", ((Tensor)vars[3]).shape);
@@ -116,41 +122,49 @@ internal static class AttentionContext
                 var gWeights = Defined(gradOutputs[1]) ? gradOutputs[1].to(ScalarType.Float32).contiguous() : zeros(batch, steps);
                 var dq = zeros(batch, dim);
                 var dLocation = empty(batch, steps, dim);
-                var dv = zeros(dim);
                 var dMemory = empty(batch, steps, width);
-                var ts = Floats(tanh); var ws = Floats(weights); var vs = Floats(v); var mem = Floats(memory);
-                var gc = Floats(gContext); var gw = Floats(gWeights);
-                var dqs = Floats(dq); var dls = Floats(dLocation); var dvs = Floats(dv); var dms = Floats(dMemory);
-                var energyGrad = new float[steps];
-                for (int b = 0; b < batch; b++)
+                // Items split as in the forward; v's gradient sums per thread, then across the threads,
+                // in a fixed order whatever the timing.
+                int parts = Math.Min(batch, get_num_threads());
+                var dvParts = zeros(parts, dim);
+                KernelWorkers.Run(parts, part =>
                 {
-                    var gcb = gc.Slice(b * width, width);
-                    var wb = ws.Slice(b * steps, steps);
-                    // dL/dα_t = (its own gradient) + memory_t · dL/dcontext; softmax: dL/de_t = α_t (dL/dα_t - Σ α dL/dα).
-                    float weighted = 0;
-                    for (int t = 0; t < steps; t++)
+                    var ts = Floats(tanh); var ws = Floats(weights); var vs = Floats(v); var mem = Floats(memory);
+                    var gc = Floats(gContext); var gw = Floats(gWeights);
+                    var dqs = Floats(dq); var dls = Floats(dLocation); var dms = Floats(dMemory);
+                    var dvs = Floats(dvParts).Slice(part * dim, dim);
+                    var energyGrad = new float[steps];
+                    for (int b = part; b < batch; b += parts)
                     {
-                        int row = (b * steps + t) * width;
-                        energyGrad[t] = gw[b * steps + t] + TensorPrimitives.Dot(mem.Slice(row, width), gcb);
-                        weighted += wb[t] * energyGrad[t];
-                        TensorPrimitives.Multiply(gcb, wb[t], dms.Slice(row, width));
+                        var gcb = gc.Slice(b * width, width);
+                        var wb = ws.Slice(b * steps, steps);
+                        // dL/dα_t = (its own gradient) + memory_t · dL/dcontext; softmax: dL/de_t = α_t (dL/dα_t - Σ α dL/dα).
+                        float weighted = 0;
+                        for (int t = 0; t < steps; t++)
+                        {
+                            int row = (b * steps + t) * width;
+                            energyGrad[t] = gw[b * steps + t] + TensorPrimitives.Dot(mem.Slice(row, width), gcb);
+                            weighted += wb[t] * energyGrad[t];
+                            TensorPrimitives.Multiply(gcb, wb[t], dms.Slice(row, width));
+                        }
+                        var dqb = dqs.Slice(b * dim, dim);
+                        for (int t = 0; t < steps; t++)
+                        {
+                            float de = wb[t] * (energyGrad[t] - weighted);
+                            int row = (b * steps + t) * dim;
+                            var s = ts.Slice(row, dim);
+                            var ds = dls.Slice(row, dim);
+                            // d tanh = (1 - s²) · de · v
+                            TensorPrimitives.Multiply(s, s, ds);
+                            TensorPrimitives.Subtract(1f, ds, ds);
+                            TensorPrimitives.Multiply(ds, vs, ds);
+                            TensorPrimitives.Multiply(ds, de, ds);
+                            TensorPrimitives.Add(dqb, ds, dqb);
+                            TensorPrimitives.MultiplyAdd(s, de, dvs, dvs);
+                        }
                     }
-                    var dqb = dqs.Slice(b * dim, dim);
-                    for (int t = 0; t < steps; t++)
-                    {
-                        float de = wb[t] * (energyGrad[t] - weighted);
-                        int row = (b * steps + t) * dim;
-                        var s = ts.Slice(row, dim);
-                        var ds = dls.Slice(row, dim);
-                        // d tanh = (1 - s²) · de · v
-                        TensorPrimitives.Multiply(s, s, ds);
-                        TensorPrimitives.Subtract(1f, ds, ds);
-                        TensorPrimitives.Multiply(ds, vs, ds);
-                        TensorPrimitives.Multiply(ds, de, ds);
-                        TensorPrimitives.Add(dqb, ds, dqb);
-                        TensorPrimitives.MultiplyAdd(s, de, dvs, dvs);
-                    }
-                }
+                });
+                var dv = dvParts.sum(0L, keepdim: false); // 0L: a plain 0 converts to ScalarType and sums everything
                 // The processed location and the processed memory enter the sum alike: the same gradient, own tensors.
                 var dProcessedMemory = dLocation.clone();
                 var dV = dv.reshape((long[])ctx.get_data("v shape"));
