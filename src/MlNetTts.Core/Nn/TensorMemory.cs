@@ -9,4 +9,7 @@ internal static unsafe class TensorMemory
 {
     /// <summary>The address of a contiguous CPU tensor's first element (valid while the tensor lives).</summary>
     public static nint Address(Tensor t) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+
+    /// <summary>A contiguous float32 CPU tensor's storage as floats.</summary>
+    public static Span<float> Floats(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
 }

@@ -1,5 +1,4 @@
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
-using System.Runtime.InteropServices;
 using MlNetTts.Nn;
 using static TorchSharp.torch;
 
@@ -43,8 +42,6 @@ internal static class AttentionContext
 
     private static bool Defined(Tensor? t) => t is not null && !t.IsInvalid;
 
-    private static Span<float> Floats(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
-
     private sealed class Node : autograd.MultiTensorFunction<Node>
     {
         public override string Name => nameof(AttentionContext);
@@ -70,8 +67,8 @@ internal static class AttentionContext
             int parts = Math.Min(batch, get_num_threads());
             KernelWorkers.Run(parts, part =>
             {
-                var qs = Floats(q); var ls = Floats(loc); var ms = Floats(m); var vs = Floats(v); var mem = Floats(memory);
-                var ts = Floats(tanh); var ws = Floats(weights); var cs = Floats(context);
+                var qs = TensorMemory.Floats(q); var ls = TensorMemory.Floats(loc); var ms = TensorMemory.Floats(m); var vs = TensorMemory.Floats(v); var mem = TensorMemory.Floats(memory);
+                var ts = TensorMemory.Floats(tanh); var ws = TensorMemory.Floats(weights); var cs = TensorMemory.Floats(context);
                 for (int b = part; b < batch; b += parts)
                 {
                     var qb = qs.Slice(b * dim, dim);
@@ -129,10 +126,10 @@ internal static class AttentionContext
                 var dvParts = zeros(parts, dim);
                 KernelWorkers.Run(parts, part =>
                 {
-                    var ts = Floats(tanh); var ws = Floats(weights); var vs = Floats(v); var mem = Floats(memory);
-                    var gc = Floats(gContext); var gw = Floats(gWeights);
-                    var dqs = Floats(dq); var dls = Floats(dLocation); var dms = Floats(dMemory);
-                    var dvs = Floats(dvParts).Slice(part * dim, dim);
+                    var ts = TensorMemory.Floats(tanh); var ws = TensorMemory.Floats(weights); var vs = TensorMemory.Floats(v); var mem = TensorMemory.Floats(memory);
+                    var gc = TensorMemory.Floats(gContext); var gw = TensorMemory.Floats(gWeights);
+                    var dqs = TensorMemory.Floats(dq); var dls = TensorMemory.Floats(dLocation); var dms = TensorMemory.Floats(dMemory);
+                    var dvs = TensorMemory.Floats(dvParts).Slice(part * dim, dim);
                     var energyGrad = new float[steps];
                     for (int b = part; b < batch; b += parts)
                     {

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using MlNetTts.Nn;
 using static TorchSharp.torch;
@@ -18,13 +17,16 @@ internal static unsafe class LocationFeatures
     /// <summary>Whether <see cref="Compute"/> takes these operands (inference, CPU, float32, contiguous, AVX-512).</summary>
     public static bool Accepts(Tensor weightsCat, Tensor convWeight, Tensor denseWeight) =>
         SmallBatchGemv.IsSupported && SmallBatchGemv.Enabled
-        && !Cast.NeedsGradient(weightsCat, convWeight, denseWeight)
-        && weightsCat.device_type == TorchSharp.DeviceType.CPU && convWeight.device_type == TorchSharp.DeviceType.CPU
+        && !Cast.NeedsGradient(weightsCat, convWeight, denseWeight) && Fits(weightsCat, convWeight, denseWeight)
+        && convWeight.is_contiguous() && denseWeight.is_contiguous();
+
+    /// <summary>The operands both passes take: CPU float32, (B, C, T) weights, an odd-width (F, C, K) conv, an (A, F) dense.</summary>
+    private static bool Fits(Tensor weightsCat, Tensor convWeight, Tensor denseWeight) =>
+        weightsCat.device_type == TorchSharp.DeviceType.CPU && convWeight.device_type == TorchSharp.DeviceType.CPU
         && denseWeight.device_type == TorchSharp.DeviceType.CPU
         && weightsCat.dtype == ScalarType.Float32 && convWeight.dtype == ScalarType.Float32 && denseWeight.dtype == ScalarType.Float32
         && weightsCat.dim() == 3 && convWeight.dim() == 3 && denseWeight.dim() == 2
-        && weightsCat.shape[1] == convWeight.shape[1] && convWeight.shape[2] % 2 == 1 && denseWeight.shape[1] == convWeight.shape[0]
-        && convWeight.is_contiguous() && denseWeight.is_contiguous();
+        && weightsCat.shape[1] == convWeight.shape[1] && convWeight.shape[2] % 2 == 1 && denseWeight.shape[1] == convWeight.shape[0];
 
     /// <summary>(B, C, T) weights -> (B, T, A) location features.</summary>
     public static Tensor Compute(Tensor weightsCat, Tensor convWeight, Tensor denseWeight)
@@ -36,11 +38,8 @@ internal static unsafe class LocationFeatures
         var input = new float[InputScratchLength(channels, time, kernel)];
         var conv = new float[ConvScratchLength(filters, time)];
         var denseT = TransposeDense(denseWeight);
-        var w = MemoryMarshal.Cast<byte, float>(convWeight.bytes);
-        var source = MemoryMarshal.Cast<byte, float>(x.bytes);
-        var target = MemoryMarshal.Cast<byte, float>(output.bytes);
         fixed (float* inp = input, cv = conv, dt = denseT)
-        fixed (float* wp = w, src = source, dst = target)
+        fixed (float* wp = TensorMemory.Floats(convWeight), src = TensorMemory.Floats(x), dst = TensorMemory.Floats(output))
             ComputeInto(src, batch, channels, time, wp, filters, kernel, dt, dim, dst, inp, cv);
         return output;
     }
@@ -54,12 +53,7 @@ internal static unsafe class LocationFeatures
     /// </summary>
     public static bool AcceptsTraining(Tensor weightsCat, Tensor convWeight, Tensor denseWeight) =>
         TrainingEnabled
-        && Cast.NeedsGradient(weightsCat, convWeight, denseWeight)
-        && weightsCat.device_type == TorchSharp.DeviceType.CPU && convWeight.device_type == TorchSharp.DeviceType.CPU
-        && denseWeight.device_type == TorchSharp.DeviceType.CPU
-        && weightsCat.dtype == ScalarType.Float32 && convWeight.dtype == ScalarType.Float32 && denseWeight.dtype == ScalarType.Float32
-        && weightsCat.dim() == 3 && convWeight.dim() == 3 && denseWeight.dim() == 2
-        && weightsCat.shape[1] == convWeight.shape[1] && convWeight.shape[2] % 2 == 1 && denseWeight.shape[1] == convWeight.shape[0];
+        && Cast.NeedsGradient(weightsCat, convWeight, denseWeight) && Fits(weightsCat, convWeight, denseWeight);
 
     /// <summary>
     /// (B, C, T) weights -> (B, T, A) location features as one autograd node: the convolution's columns (B*T, C*K) built
@@ -70,7 +64,12 @@ internal static unsafe class LocationFeatures
     public static Tensor ComputeWithGradient(Tensor weightsCat, Tensor convWeight, Tensor denseWeight) =>
         TrainingNode.apply(weightsCat, convWeight, denseWeight)[0];
 
-    private static Span<float> Floats(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
+    /// <summary>The taps [first, last) of a centred odd kernel at output step t that read inside the sequence of T steps.</summary>
+    private static (int First, int Last) TapsInside(int t, int time, int kernel)
+    {
+        int pad = (kernel - 1) / 2;
+        return (Math.Max(0, pad - t), Math.Min(kernel, time + pad - t));
+    }
 
     private sealed class TrainingNode : autograd.MultiTensorFunction<TrainingNode>
     {
@@ -87,13 +86,13 @@ internal static unsafe class LocationFeatures
             int filters = (int)convWeight.shape[0], kernel = (int)convWeight.shape[2], dim = (int)denseWeight.shape[0];
             // columns[b*T + t, c*K + j] = x[b, c, t + j - pad], zero outside the sequence.
             var columns = zeros(batch * time, channels * kernel);
-            var xs = Floats(x); var cs = Floats(columns);
+            var xs = TensorMemory.Floats(x); var cs = TensorMemory.Floats(columns);
             int pad = (kernel - 1) / 2, width = channels * kernel;
             for (int b = 0; b < batch; b++)
                 for (int t = 0; t < time; t++)
                 {
                     var row = cs.Slice((b * time + t) * width, width);
-                    int first = Math.Max(0, pad - t), last = Math.Min(kernel, time + pad - t); // taps inside the sequence
+                    var (first, last) = TapsInside(t, time, kernel);
                     if (first >= last) continue;
                     for (int c = 0; c < channels; c++)
                         xs.Slice((b * channels + c) * time + t + first - pad, last - first).CopyTo(row.Slice(c * kernel + first));
@@ -123,12 +122,12 @@ internal static unsafe class LocationFeatures
                 var gradColumns = gradConv.matmul(convWeight.reshape(filters, width)).contiguous(); // (B*T, C*K)
                 // Fold the columns' gradient back: x[b, c, s] gathers columns[b*T + t, c*K + j] for t + j - pad = s.
                 var gradInput = zeros(batch, channels, time);
-                var gc = Floats(gradColumns); var gx = Floats(gradInput);
+                var gc = TensorMemory.Floats(gradColumns); var gx = TensorMemory.Floats(gradInput);
                 for (int b = 0; b < batch; b++)
                     for (int t = 0; t < time; t++)
                     {
                         var row = gc.Slice((b * time + t) * width, width);
-                        int first = Math.Max(0, pad - t), last = Math.Min(kernel, time + pad - t);
+                        var (first, last) = TapsInside(t, time, kernel);
                         if (first >= last) continue;
                         for (int c = 0; c < channels; c++)
                         {
@@ -149,7 +148,7 @@ internal static unsafe class LocationFeatures
     internal static float[] TransposeDense(Tensor denseWeight)
     {
         int dim = (int)denseWeight.shape[0], filters = (int)denseWeight.shape[1];
-        var dense = MemoryMarshal.Cast<byte, float>(denseWeight.bytes);
+        var dense = TensorMemory.Floats(denseWeight);
         var denseT = GC.AllocateArray<float>(filters * dim, pinned: true);
         for (int a = 0; a < dim; a++)
             for (int f = 0; f < filters; f++) denseT[f * dim + a] = dense[a * filters + f];
@@ -168,11 +167,10 @@ internal static unsafe class LocationFeatures
     /// <summary>
     /// (B, C, T) weights at <paramref name="source"/> -> (B, T, A) features at <paramref name="output"/>, with the conv
     /// weight (F, C, K), the transposed dense weight (F, A) and scratch of <see cref="InputScratchLength"/> and
-    /// <see cref="ConvScratchLength"/> floats; with <paramref name="convOutput"/> the convolution's (B, F, T) result is
-    /// kept there too (training's backward needs it).
+    /// <see cref="ConvScratchLength"/> floats.
     /// </summary>
     internal static void ComputeInto(float* source, int batch, int channels, int time, float* convWeight, int filters, int kernel,
-        float* denseT, int dim, float* output, float* inputScratch, float* convScratch, float* convOutput = null)
+        float* denseT, int dim, float* output, float* inputScratch, float* convScratch)
     {
         // Zero-padded input rows, so the convolution's inner loop needs no bounds tests.
         int pad = (kernel - 1) / 2, stride = Blocks(time), padded = stride + kernel - 1;
@@ -182,9 +180,6 @@ internal static unsafe class LocationFeatures
             for (int c = 0; c < channels; c++)
                 new ReadOnlySpan<float>(source + ((long)b * channels + c) * time, time).CopyTo(new Span<float>(inputScratch + (long)c * padded + pad, time));
             Convolve(inputScratch, padded, channels, stride, convWeight, filters, kernel, convScratch);
-            if (convOutput != null)
-                for (int f = 0; f < filters; f++)
-                    new ReadOnlySpan<float>(convScratch + (long)f * stride, time).CopyTo(new Span<float>(convOutput + ((long)b * filters + f) * time, time));
             Project(convScratch, stride, filters, time, denseT, dim, output + (long)b * time * dim);
         }
     }

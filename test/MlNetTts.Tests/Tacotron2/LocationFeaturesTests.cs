@@ -17,11 +17,8 @@ public sealed class LocationFeaturesTests
     {
         if (!SmallBatchGemv.IsSupported) Assert.Inconclusive("No AVX-512 here; the layer keeps libtorch's path.");
         using var scope = NewDisposeScope();
-        manual_seed(batch * 100 + time);
-        var weights = rand(batch, 2, time);
-        var conv = randn(filters, 2, kernel) * 0.1;
-        var dense = randn(dim, filters) * 0.1;
-        var expected = nn.functional.linear(nn.functional.conv1d(weights, conv, padding: (kernel - 1) / 2).transpose(1, 2), dense);
+        var (weights, conv, dense) = RandomOperands(batch, time, filters, kernel, dim);
+        var expected = ThroughLibtorch(weights, conv, dense);
 
         Assert.IsTrue(LocationFeatures.Accepts(weights, conv, dense));
         var actual = LocationFeatures.Compute(weights, conv, dense);
@@ -60,21 +57,16 @@ public sealed class LocationFeaturesTests
     [DataRow(2, 10, 4, 31, 16)]
     public void TrainingNodeGivesTheLibtorchFeaturesAndEveryGradient(int batch, int time, int filters, int kernel, int dim)
     {
-        if (!SmallBatchGemv.IsSupported) Assert.Inconclusive("No AVX-512 here; training keeps libtorch's path.");
         using var scope = NewDisposeScope();
-        manual_seed(batch * 100 + time);
-        var weights = rand(batch, 2, time);
-        var conv = randn(filters, 2, kernel) * 0.1;
-        var dense = randn(dim, filters) * 0.1;
+        var (weights, conv, dense) = RandomOperands(batch, time, filters, kernel, dim);
         var upstream = randn(batch, time, dim);
         List<Tensor> Run(bool fused)
         {
             var x = weights.clone().requires_grad_(true);
             var c = conv.clone().requires_grad_(true);
             var d = dense.clone().requires_grad_(true);
-            Assert.AreEqual(fused, LocationFeatures.AcceptsTraining(x, c, d) && fused);
-            var y = fused ? LocationFeatures.ComputeWithGradient(x, c, d)
-                : nn.functional.linear(nn.functional.conv1d(x, c, padding: (kernel - 1) / 2).transpose(1, 2), d);
+            if (fused) Assert.IsTrue(LocationFeatures.AcceptsTraining(x, c, d));
+            var y = fused ? LocationFeatures.ComputeWithGradient(x, c, d) : ThroughLibtorch(x, c, d);
             (y * upstream).sum().backward();
             return [y.detach(), x.grad!, c.grad!, d.grad!];
         }
@@ -113,6 +105,17 @@ public sealed class LocationFeaturesTests
         Assert.AreEqual(4, actual.Count);
         for (int i = 0; i < expected.Count; i++) TensorAssert.Close(expected[i], actual[i], 1e-4, 1e-5, $"result {i}");
     }
+
+    /// <summary>(B, 2, T) attention weights, an (F, 2, K) conv weight and an (A, F) dense weight, seeded by the shape.</summary>
+    private static (Tensor Weights, Tensor Conv, Tensor Dense) RandomOperands(int batch, int time, int filters, int kernel, int dim)
+    {
+        manual_seed(batch * 100 + time);
+        return (rand(batch, 2, time), randn(filters, 2, kernel) * 0.1, randn(dim, filters) * 0.1);
+    }
+
+    /// <summary>The layer's definition in libtorch ops: conv1d with "same" padding, then the dense layer over time steps.</summary>
+    private static Tensor ThroughLibtorch(Tensor weights, Tensor conv, Tensor dense) =>
+        nn.functional.linear(nn.functional.conv1d(weights, conv, padding: (conv.shape[2] - 1) / 2).transpose(1, 2), dense);
 
     [TestMethod]
     public void TrainingKeepsTheAutogradPath()
