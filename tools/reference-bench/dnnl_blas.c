@@ -10,21 +10,11 @@ void sgemm_(const char *ta, const char *tb, const int *m, const int *n, const in
 {
     dnnl_sgemm(up(*tb), up(*ta), *n, *m, *k, *alpha, b, *ldb, a, *lda, *beta, c, *ldc);
 }
-/* y = alpha op(A) x + beta y, A column-major m x n: as a gemm with one column (unit strides only, as PyTorch calls it). */
+/* y = alpha op(A) x + beta y, A column-major m x n, any positive strides: the gemm y^T = x^T op(A)^T, where x^T and
+   y^T are one-row column-major matrices whose leading dimensions are the strides. */
 void sgemv_(const char *t, const int *m, const int *n, const float *alpha, const float *a, const int *lda,
             const float *x, const int *incx, const float *beta, float *y, const int *incy)
 {
-    int rows = up(*t) == 'N' ? *m : *n, inner = up(*t) == 'N' ? *n : *m;
-    if (*incx != 1 || *incy != 1) { /* not used by these models; keep it correct anyway */
-        for (int i = 0; i < rows; i++) {
-            float s = 0;
-            for (int j = 0; j < inner; j++)
-                s += (up(*t) == 'N' ? a[i + (int64_t)j * *lda] : a[j + (int64_t)i * *lda]) * x[(int64_t)j * *incx];
-            y[(int64_t)i * *incy] = *alpha * s + (*beta == 0 ? 0 : *beta * y[(int64_t)i * *incy]);
-        }
-        return;
-    }
-    /* column-major y(rows x 1) = op(A)(rows x inner) x(inner x 1) */
-    int one = 1;
-    sgemm_(t, "N", &rows, &one, &inner, alpha, a, lda, x, &inner, beta, y, &rows);
+    int rows = up(*t) == 'N' ? *m : *n, inner = up(*t) == 'N' ? *n : *m, one = 1;
+    sgemm_("N", up(*t) == 'N' ? "T" : "N", &one, &rows, &inner, alpha, x, incx, a, lda, beta, y, incy);
 }
