@@ -293,7 +293,7 @@ internal static unsafe class CpuDecoderLoop
             if (_dropoutStep >= DropoutBlockSteps)
             {
                 using var keep = empty(DropoutBlockSteps * perStep, dtype: ScalarType.Float32).bernoulli_(1 - Prenet.DropoutProbability);
-                keep.data<float>().CopyTo(_dropoutMasks);
+                TensorMemory.Floats(keep).CopyTo(_dropoutMasks);
                 TensorPrimitives.Multiply(_dropoutMasks, (float)(1 / (1 - Prenet.DropoutProbability)), _dropoutMasks);
                 _dropoutStep = 0;
             }
