@@ -33,7 +33,7 @@ internal static unsafe class SmallBatchGemv
     /// <summary>Rows handed to each worker are a multiple of this (whole cache lines of the output, 4-row blocks).</summary>
     private const int RowBlock = 16;
 
-    private const long MinBytesPerWorker = 1L << 20;
+    private const long MinBytesPerWorker = 1L << 17;
 
     [ThreadStatic] private static float[]? _scratch;
 
@@ -156,7 +156,9 @@ internal static unsafe class SmallBatchGemv
     private static void Dispatch(Term[] packed, float[] bias, float* y, int batch, int rows, long weightBytes, int threads)
     {
         nint output = (nint)y;
-        // A worker per ~1 MB of weights at most: below that, handing rows to another thread costs more than it saves.
+        // A worker per 128 KB of weights at most: below that, handing rows to another thread costs more than it saves.
+        // In the decoder loop the helper is usually still spinning from the previous call, so the small products
+        // (query, projection, prenet: 0.1-0.5 MB) gain from splitting too (1 MB before; step 1-7% faster in median).
         int parts = (int)Math.Clamp(Math.Min(threads, weightBytes / MinBytesPerWorker), 1, Math.Max(1, rows / RowBlock));
         if (parts == 1)
         {
