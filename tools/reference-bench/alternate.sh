@@ -19,10 +19,11 @@ dotnet build -c Release "$repo/test/MlNetTts.Benchmarks" -v quiet -nologo
 bench=("$repo"/test/MlNetTts.Benchmarks/bin/Release/net*/MlNetTts.Benchmarks.dll)
 ours() { dotnet "${bench[0]}" "$@"; }
 
+mkdir -p "$out/sitting"
 echo "== sitting: reference $(date -u +%T)"
-"$here/run.sh" "$nvidia" "$out/sitting" > "$out.sitting-reference.log"
+"$here/run.sh" "$nvidia" "$out/sitting" > "$out/sitting/reference.log"
 echo "== sitting: ours $(date -u +%T)"
-ours tacotron2-decoder memory-bandwidth waveglow-infer training --json "$out/sitting" > "$out.sitting-ours.log"
+ours tacotron2-decoder memory-bandwidth waveglow-infer training --json "$out/sitting" > "$out/sitting/ours.log"
 for ((i = 1; i <= pairs; i++)); do
   reference() { echo "== pair $i: reference $(date -u +%T)"; "$here/run.sh" "$nvidia" "$out/pairs/$i" tacotron2-decoder waveglow-infer > /dev/null; }
   our_side() { echo "== pair $i: ours $(date -u +%T)"; ours tacotron2-decoder memory-bandwidth waveglow-infer --json "$out/pairs/$i" > /dev/null; }
