@@ -293,8 +293,8 @@ internal static unsafe class CpuDecoderLoop
             if (_dropoutStep >= DropoutBlockSteps)
             {
                 using var keep = empty(DropoutBlockSteps * perStep, dtype: ScalarType.Float32).bernoulli_(1 - Prenet.DropoutProbability);
-                TensorMemory.Floats(keep).CopyTo(_dropoutMasks);
-                TensorPrimitives.Multiply(_dropoutMasks, (float)(1 / (1 - Prenet.DropoutProbability)), _dropoutMasks);
+                // Scaled straight out of libtorch's buffer: one pass, no separate copy.
+                TensorPrimitives.Multiply(TensorMemory.Floats(keep), (float)(1 / (1 - Prenet.DropoutProbability)), _dropoutMasks);
                 _dropoutStep = 0;
             }
             TensorPrimitives.Multiply(values, _dropoutMasks.AsSpan(_dropoutStep * perStep + offset, values.Length), values);
