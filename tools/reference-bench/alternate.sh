@@ -24,9 +24,9 @@ echo "== sitting: reference $(date -u +%T)"
 "$here/run.sh" "$nvidia" "$out/sitting" > "$out/sitting/reference.log"
 echo "== sitting: ours $(date -u +%T)"
 ours tacotron2-decoder memory-bandwidth waveglow-infer training --json "$out/sitting" > "$out/sitting/ours.log"
+reference() { echo "== pair $i: reference $(date -u +%T)"; "$here/run.sh" "$nvidia" "$out/pairs/$i" tacotron2-decoder waveglow-infer > /dev/null; }
+our_side() { echo "== pair $i: ours $(date -u +%T)"; ours tacotron2-decoder memory-bandwidth waveglow-infer --json "$out/pairs/$i" > /dev/null; }
 for ((i = 1; i <= pairs; i++)); do
-  reference() { echo "== pair $i: reference $(date -u +%T)"; "$here/run.sh" "$nvidia" "$out/pairs/$i" tacotron2-decoder waveglow-infer > /dev/null; }
-  our_side() { echo "== pair $i: ours $(date -u +%T)"; ours tacotron2-decoder memory-bandwidth waveglow-infer --json "$out/pairs/$i" > /dev/null; }
   if ((i % 2)); then reference; our_side; else our_side; reference; fi
 done
 echo "== done $(date -u +%T)"
