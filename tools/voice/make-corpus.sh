@@ -4,20 +4,24 @@
 # The audio is generated, never committed. Voice data licence: flite's CMU voices are under CMU's
 # permissive (BSD-style) licence — see /usr/share/doc/flite/copyright after installing.
 #
-# usage: tools/voice/make-corpus.sh OUT_DIR [--voice rms] [--max-seconds 0] [--max-chars 0] [--limit 0] [--jobs 2]
+# usage: tools/voice/make-corpus.sh OUT_DIR [--voice rms] [--max-seconds 0] [--max-chars 0] [--split-long 0] [--limit 0] [--jobs 2]
 #   --max-chars skips long transcripts before synthesis (cheaper than --max-seconds, which measures the audio).
+#   --split-long N keeps every training transcript: one longer than N characters is cut by the inference sentence
+#     splitter (tools/voice/SplitTranscripts) into pieces of at most N, spoken as <id>-1, <id>-2, ...; the validation
+#     transcripts are still filtered by --max-chars (so validation stays the same clips).
 #   needs: flite sox   (apt-get install flite sox)
 #   Transcripts come from ../shared/data/ljspeech (NVIDIA's train and val file lists).
 set -euo pipefail
 
 out=${1:?usage: make-corpus.sh OUT_DIR [--voice NAME] [--max-seconds S] [--limit N] [--jobs J]}
 shift
-voice=rms; max_seconds=0; max_chars=0; limit=0; jobs=2
+voice=rms; max_seconds=0; max_chars=0; split_long=0; limit=0; jobs=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --voice) voice=$2; shift 2 ;;
     --max-seconds) max_seconds=$2; shift 2 ;;
     --max-chars) max_chars=$2; shift 2 ;;
+    --split-long) split_long=$2; shift 2 ;;
     --limit) limit=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     *) echo "make-corpus.sh: unknown option '$1'" >&2; exit 2 ;;
@@ -49,8 +53,20 @@ speak() {
 }
 export -f speak
 
-awk -F'|' -v n="$limit" -v c="$max_chars" '(c == 0 || length($2) <= c) && (n == 0 || ++kept <= n)' "$lists/ljs_audio_text_train_filelist.txt" "$lists/ljs_audio_text_val_filelist.txt" \
-  | while IFS='|' read -r path text; do printf '%s\t%s\n' "$(basename "$path" .wav)" "$text"; done \
+# "<id>\t<text>" lines to speak.
+transcripts() {
+  local keep=(awk -F'|' -v c="$max_chars" '(c == 0 || length($2) <= c)')
+  if [ "$split_long" != 0 ]; then
+    dotnet build "$here/SplitTranscripts" -c Release -o "$out/.split-bin" >/dev/null
+    dotnet "$out/.split-bin/SplitTranscripts.dll" "$split_long" < "$lists/ljs_audio_text_train_filelist.txt"
+    "${keep[@]}" "$lists/ljs_audio_text_val_filelist.txt" | while IFS='|' read -r path text; do printf '%s\t%s\n' "$(basename "$path" .wav)" "$text"; done
+  else
+    "${keep[@]}" "$lists/ljs_audio_text_train_filelist.txt" "$lists/ljs_audio_text_val_filelist.txt" \
+      | while IFS='|' read -r path text; do printf '%s\t%s\n' "$(basename "$path" .wav)" "$text"; done
+  fi
+}
+
+transcripts | awk -v n="$limit" 'n == 0 || ++kept <= n' \
   | xargs -d '\n' -P "$jobs" -I{} bash -c 'IFS=$'"'"'\t'"'"' read -r id text <<< "$1"; speak "$id" "$text" "$2" "$3" "$4"' _ {} "$out" "$voice" "$max_seconds" \
   | sort > "$out/metadata.csv.part"
 mv "$out/metadata.csv.part" "$out/metadata.csv"
