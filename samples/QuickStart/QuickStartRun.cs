@@ -36,7 +36,8 @@ internal static class QuickStartRun
         var voice = Voice.LoadDefault();
         var rows = ml.Data.LoadFromEnumerable(sentences.Select((text, i) => new Line { Id = $"sentence-{i + 1}", Text = text }));
         var pipeline = ml.Transforms.TextToMel(voice, outputColumnName: "Mel", inputColumnName: nameof(Line.Text))
-            .Append(ml.Transforms.MelToAudioGriffinLim(outputColumnName: "Audio", inputColumnName: "Mel", iterations: voice.Manifest.GriffinLimIterations));
+            .Append(ml.Transforms.MelToAudioGriffinLim(outputColumnName: "Audio", inputColumnName: "Mel", iterations: voice.Manifest.GriffinLimIterations,
+                melSharpening: voice.Manifest.MelSharpening));
         var model = pipeline.Fit(rows);
         loading.Stop();
 

@@ -39,6 +39,7 @@ internal static class SynthesizeCommand
         var sigma = CliOptions.NonNegative("--sigma", 0.9, "WaveGlow noise scale (NVIDIA's --sigma-infer).");
         var denoiser = CliOptions.NonNegative("--denoiser-strength", 0.01, "WaveGlow bias removal strength; 0 turns the denoiser off.");
         var griffinLimIters = CliOptions.PositiveInt("--griffin-lim-iters", GriffinLim.DefaultIterations, "Griffin-Lim iterations.");
+        var sharpening = CliOptions.NonNegative("--mel-sharpening", 0, "Sharpen each mel along time before vocoding (unsharp masking: frame-to-frame changes x (1 + amount)); 0 = off, as the reference. Default: the voice's (0 for --tacotron2).");
         var melFMax = CliOptions.NonNegative("--mel-fmax", 8000, "Highest mel frequency (Hz) the Tacotron 2 was trained with (Griffin-Lim's mel inversion).");
         var maxSteps = new Option<int?>("--max-decoder-steps") { Description = "Decoder step cap (default: the checkpoint's max_decoder_steps)." };
         var batchSize = CliOptions.PositiveInt("--batch-size", 1, "Sentences decoded together (a line's audio does not depend on the others in its batch).", "-bs");
@@ -51,7 +52,7 @@ internal static class SynthesizeCommand
 
         var command = new Command("synthesize", "Speak text into 16-bit mono WAV files (22050 Hz), as NVIDIA's inference.py: from a text argument, a file of lines (--input-file) or lines on stdin. Each line becomes one file; long lines are split into sentences and joined. Prints the files written and the speed (RTF = seconds of audio per second of wall time; higher is faster).")
         {
-            text, inputFile, withIds, prefix, outputDir, tacotron2, voice, modelZip, vocoder, waveglow, sigma, denoiser, griffinLimIters, melFMax,
+            text, inputFile, withIds, prefix, outputDir, tacotron2, voice, modelZip, vocoder, waveglow, sigma, denoiser, griffinLimIters, sharpening, melFMax,
             maxSteps, batchSize, precision, maxLength, pause, seed, plot, json,
         };
         command.SetAction(result => CliApplication.Guard(console, command, () =>
@@ -64,7 +65,7 @@ internal static class SynthesizeCommand
             {
                 if (result.GetValue(tacotron2) is not null || result.GetValue(waveglow) is not null || result.GetValue(voice) is not null)
                     throw new UsageException("--model holds the whole chain: give either --model or --tacotron2/--voice/--waveglow, not both.");
-                using var zipped = new ModelZipSynthesizer(zip, result.GetValue(griffinLimIters), seedValue, generator);
+                using var zipped = new ModelZipSynthesizer(zip, result.GetValue(griffinLimIters), result.GetValue(sharpening), seedValue, generator);
                 return Run(console, zipped, lines, Path.GetFullPath(result.GetValue(outputDir)!), result.GetValue(plot), result.GetValue(json));
             }
             if (result.GetValue(tacotron2) is not null && result.GetValue(voice) is not null)
@@ -77,6 +78,7 @@ internal static class SynthesizeCommand
             string kind = result.GetValue(vocoder) is "auto" ? (result.GetValue(waveglow) is null ? "griffin-lim" : "waveglow") : result.GetValue(vocoder)!;
             // A voice knows its mel settings and the Griffin-Lim iterations its figures were measured with; explicit options win.
             int iterations = speaker is not null && !CliOptions.Given(result, griffinLimIters) ? speaker.Manifest.GriffinLimIterations : result.GetValue(griffinLimIters);
+            double melSharpening = speaker is not null && !CliOptions.Given(result, sharpening) ? speaker.Manifest.MelSharpening : result.GetValue(sharpening);
             double fMax = speaker is not null && !CliOptions.Given(result, melFMax) ? speaker.Manifest.Mel.FMax : result.GetValue(melFMax);
             int sentenceLength = speaker is not null && !CliOptions.Given(result, maxLength) ? speaker.Manifest.SentenceMaxLength : result.GetValue(maxLength);
             IVocoder voc;
@@ -84,6 +86,7 @@ internal static class SynthesizeCommand
             {
                 voc = ModelLoading.Vocoder(kind, result.GetValue(waveglow), allowRandom: false, model, checkpoint, p,
                     result.GetValue(sigma), result.GetValue(denoiser), iterations, fMax, generator);
+                if (melSharpening > 0) voc = new SharpenedVocoder(voc, melSharpening);
             }
             catch
             {

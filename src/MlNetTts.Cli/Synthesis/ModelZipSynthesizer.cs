@@ -19,10 +19,11 @@ internal sealed class ModelZipSynthesizer : ISpeechSynthesizer
     private readonly ITransformer _model;
     private readonly string _path;
     private readonly int _griffinLimIterations;
+    private readonly double _melSharpening;
     private readonly Generator? _generator;
 
     /// <summary>Loads <paramref name="path"/>; fails naming it when it is missing or not an ML.NET model.</summary>
-    public ModelZipSynthesizer(string path, int griffinLimIterations, int? seed, Generator? generator)
+    public ModelZipSynthesizer(string path, int griffinLimIterations, double melSharpening, int? seed, Generator? generator)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"--model {path}: no such file.", path);
         TorchRuntime.EnsureLoaded();
@@ -31,6 +32,7 @@ internal sealed class ModelZipSynthesizer : ISpeechSynthesizer
         _ml.ComponentCatalog.RegisterAssembly(typeof(SpeechCatalog).Assembly);
         _path = path;
         _griffinLimIterations = griffinLimIterations;
+        _melSharpening = melSharpening;
         _generator = generator;
         try
         {
@@ -93,7 +95,7 @@ internal sealed class ModelZipSynthesizer : ISpeechSynthesizer
         // The STFT's reflect padding needs more than half a window of signal; a model that stops at once gives none.
         if ((long)(frames - 1) * melSpectrogram.Settings.HopLength <= melSpectrogram.Settings.FilterLength / 2) return [];
         using var scope = NewDisposeScope();
-        var mel = tensor(framesMajor, [frames, channels]).t().contiguous();
+        var mel = MelSharpening.Apply(tensor(framesMajor, [frames, channels]).t().contiguous(), _melSharpening);
         return TensorValues.Floats(GriffinLim.FromLogMel(mel, melSpectrogram, _griffinLimIterations, _generator));
     }
 

@@ -66,6 +66,8 @@ public sealed class Voice
         }
         if (manifest.Format != VoiceManifest.CurrentFormat)
             throw new InvalidDataException($"{manifestPath} has format '{manifest.Format}'; this library reads '{VoiceManifest.CurrentFormat}'.");
+        if (!(manifest.MelSharpening >= 0) || double.IsInfinity(manifest.MelSharpening))
+            throw new InvalidDataException($"{manifestPath}: MelSharpening {manifest.MelSharpening} must be a finite number >= 0 (0 = off).");
         if (Path.IsPathRooted(manifest.WeightsFile) || manifest.WeightsFile.Contains("..", StringComparison.Ordinal))
             throw new InvalidDataException($"{manifestPath}: WeightsFile '{manifest.WeightsFile}' must be a file name inside the voice folder.");
         var voice = new Voice(Path.GetFullPath(directory), manifest);
@@ -120,6 +122,7 @@ public sealed class Voice
         ArgumentNullException.ThrowIfNull(manifest);
         if (weightType is not (ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32))
             throw new ArgumentException($"Voice weights are stored as Float16, BFloat16 or Float32, not {weightType}.", nameof(weightType));
+        Audio.MelSharpening.Check(manifest.MelSharpening, "manifest.MelSharpening");
         if (maxDecoderSteps is < 1) throw new ArgumentOutOfRangeException(nameof(maxDecoderSteps), maxDecoderSteps, "The decoder step cap must be at least 1.");
         System.IO.Directory.CreateDirectory(directory);
         if (gateThreshold is { } g && !(g > 0 && g < 1)) throw new ArgumentOutOfRangeException(nameof(gateThreshold), gateThreshold, "The gate threshold must be between 0 and 1.");

@@ -39,4 +39,10 @@ public sealed record VoiceManifest
 
     /// <summary>Griffin-Lim iterations when the voice is vocoded without a WaveGlow.</summary>
     public int GriffinLimIterations { get; init; } = GriffinLim.DefaultIterations;
+
+    /// <summary>
+    /// <see cref="MelSharpening"/> amount applied to the voice's mels before vocoding (0, the default: none); the
+    /// voice's intelligibility figures were measured with it.
+    /// </summary>
+    public double MelSharpening { get; init; }
 }

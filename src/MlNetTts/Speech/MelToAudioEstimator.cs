@@ -54,7 +54,7 @@ public sealed class MelToAudioEstimator : IEstimator<MelToAudioTransformer>
         try
         {
             var transformer = new MelToAudioTransformer(_env, _options.OutputColumnName, _options.InputColumnName, _options.Vocoder, model,
-                _options.Sigma, _options.DenoiserStrength, _options.GriffinLimIterations, _options.Precision, _options.MelSettings, SpeechEnvironment.Seed(_env));
+                _options.Sigma, _options.DenoiserStrength, _options.GriffinLimIterations, _options.MelSharpening, _options.Precision, _options.MelSettings, SpeechEnvironment.Seed(_env));
             transformer.GetOutputSchema(input.Schema);
             return transformer;
         }
@@ -95,7 +95,7 @@ public sealed class MelToAudioEstimator : IEstimator<MelToAudioTransformer>
                 SpeechTraining.ThrowIfCancelled(result, "WaveGlow");
             }
             return new MelToAudioTransformer(_env, _options.OutputColumnName, _options.InputColumnName, MelVocoder.WaveGlow, model,
-                _options.Sigma, _options.DenoiserStrength, _options.GriffinLimIterations, _options.Precision, _options.MelSettings ?? options.Mel, SpeechEnvironment.Seed(_env));
+                _options.Sigma, _options.DenoiserStrength, _options.GriffinLimIterations, _options.MelSharpening, _options.Precision, _options.MelSettings ?? options.Mel, SpeechEnvironment.Seed(_env));
         }
         catch
         {

@@ -42,6 +42,12 @@ public sealed class MelToAudioOptions
     /// <summary>Griffin-Lim iterations (default 30, as the reference).</summary>
     public int GriffinLimIterations { get; set; } = GriffinLim.DefaultIterations;
 
+    /// <summary>
+    /// <see cref="Audio.MelSharpening"/> amount applied to each mel before either vocoder (default 0: none, as the
+    /// reference); a voice folder records the amount its figures were measured with (<c>VoiceManifest.MelSharpening</c>).
+    /// </summary>
+    public double MelSharpening { get; set; }
+
     /// <summary>WaveGlow: Float32 (default) or Mixed.</summary>
     public Precision Precision { get; set; } = Precision.Float32;
 

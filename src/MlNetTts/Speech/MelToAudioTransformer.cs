@@ -41,7 +41,7 @@ public sealed class MelToAudioTransformer : ITransformer, ICanSaveModel
     private readonly Dictionary<MelSettings, MelSpectrogram> _melSpectrograms = new();
 
     internal MelToAudioTransformer(IHostEnvironment env, string outputColumnName, string inputColumnName, MelVocoder vocoder, WaveGlowModel? model,
-        double sigma, double denoiserStrength, int griffinLimIterations, Precision precision, MelSettings? melSettings, int seed)
+        double sigma, double denoiserStrength, int griffinLimIterations, double melSharpening, Precision precision, MelSettings? melSettings, int seed)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputColumnName);
@@ -51,6 +51,7 @@ public sealed class MelToAudioTransformer : ITransformer, ICanSaveModel
         if (!(sigma >= 0) || double.IsInfinity(sigma)) throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "MelToAudio: Sigma must be a finite number >= 0.");
         if (!(denoiserStrength >= 0) || double.IsInfinity(denoiserStrength)) throw new ArgumentOutOfRangeException(nameof(denoiserStrength), denoiserStrength, "MelToAudio: DenoiserStrength must be a finite number >= 0 (0 = off).");
         ArgumentOutOfRangeException.ThrowIfNegative(griffinLimIterations);
+        Audio.MelSharpening.Check(melSharpening, nameof(melSharpening));
         melSettings?.Validate();
         OutputColumnName = outputColumnName;
         InputColumnName = inputColumnName;
@@ -58,6 +59,7 @@ public sealed class MelToAudioTransformer : ITransformer, ICanSaveModel
         Sigma = sigma;
         DenoiserStrength = denoiserStrength;
         GriffinLimIterations = griffinLimIterations;
+        MelSharpening = melSharpening;
         Precision = precision;
         FallbackMelSettings = melSettings;
         Seed = seed;
@@ -95,6 +97,9 @@ public sealed class MelToAudioTransformer : ITransformer, ICanSaveModel
 
     /// <summary>Griffin-Lim iterations.</summary>
     public int GriffinLimIterations { get; }
+
+    /// <summary><see cref="Audio.MelSharpening"/> amount applied to each mel before the vocoder (0: none).</summary>
+    public double MelSharpening { get; }
 
     /// <summary>WaveGlow precision.</summary>
     public Precision Precision { get; }
@@ -167,7 +172,7 @@ public sealed class MelToAudioTransformer : ITransformer, ICanSaveModel
             }
             CheckFinite(in mel, settings.MelChannels, column.Name);
             using var scope = NewDisposeScope();
-            var logMel = MelColumn.ToTensor(in mel, settings.MelChannels);
+            var logMel = Audio.MelSharpening.Apply(MelColumn.ToTensor(in mel, settings.MelChannels), MelSharpening);
             var audio = Vocoder == MelVocoder.WaveGlow ? WaveGlowAudio(logMel) : GriffinLimAudio(logMel, settings);
             using var samples = audio.to(ScalarType.Float32).cpu().contiguous();
             var data = samples.data<float>();
@@ -230,6 +235,7 @@ public sealed class MelToAudioTransformer : ITransformer, ICanSaveModel
         w.Write(GriffinLimIterations);
         w.Write((int)Precision);
         w.Write(Seed);
+        w.Write(MelSharpening);
         w.Write(FallbackMelSettings is not null);
         if (FallbackMelSettings is { } m)
         {
@@ -260,6 +266,7 @@ public sealed class MelToAudioTransformer : ITransformer, ICanSaveModel
         int iterations = r.ReadInt32();
         var precision = (Precision)r.ReadInt32();
         int seed = r.ReadInt32();
+        double sharpening = ctx.Header.ModelVerWritten >= WithMelSharpening ? r.ReadDouble() : 0; // older zips predate it
         MelSettings? mel = null;
         if (r.ReadBoolean())
             mel = new MelSettings
@@ -283,13 +290,16 @@ public sealed class MelToAudioTransformer : ITransformer, ICanSaveModel
                 throw;
             }
         }
-        return new MelToAudioTransformer(env, output, input, vocoder, model, sigma, strength, iterations, precision, mel, seed);
+        return new MelToAudioTransformer(env, output, input, vocoder, model, sigma, strength, iterations, sharpening, precision, mel, seed);
     }
+
+    // 0x00010002: MelSharpening after the seed.
+    private const uint WithMelSharpening = 0x00010002;
 
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "TTSMELAU",
-        verWrittenCur: 0x00010001,
-        verReadableCur: 0x00010001,
+        verWrittenCur: WithMelSharpening,
+        verReadableCur: WithMelSharpening, // an older reader would not know the extra field
         verWeCanReadBack: 0x00010001,
         loaderSignature: LoaderSignature,
         loaderAssemblyName: typeof(MelToAudioTransformer).Assembly.FullName);

@@ -94,8 +94,13 @@ public static class SpeechCatalog
     public static MelToAudioEstimator MelToAudioGriffinLim(this TransformsCatalog catalog,
         string outputColumnName = MelToAudioOptions.DefaultOutputColumnName,
         string inputColumnName = MelToAudioOptions.DefaultInputColumnName,
-        int iterations = Audio.GriffinLim.DefaultIterations) =>
-        catalog.MelToAudio(new MelToAudioOptions { Vocoder = MelVocoder.GriffinLim, OutputColumnName = outputColumnName, InputColumnName = inputColumnName, GriffinLimIterations = iterations });
+        int iterations = Audio.GriffinLim.DefaultIterations,
+        double melSharpening = 0) =>
+        catalog.MelToAudio(new MelToAudioOptions
+        {
+            Vocoder = MelVocoder.GriffinLim, OutputColumnName = outputColumnName, InputColumnName = inputColumnName, GriffinLimIterations = iterations,
+            MelSharpening = melSharpening,
+        });
 
     /// <summary>MelToAudio with every option.</summary>
     public static MelToAudioEstimator MelToAudio(this TransformsCatalog catalog, MelToAudioOptions options)

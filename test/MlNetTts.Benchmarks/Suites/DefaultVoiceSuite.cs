@@ -52,7 +52,7 @@ public sealed class DefaultVoiceSuite : IBenchmarkSuite
         int threads = get_num_threads();
         int reps = quick ? 1 : 3;
         var table = new ResultTable(
-            $"Voice '{voice.Manifest.Name}' text -> WAV (Tacotron 2 + Griffin-Lim {voice.Manifest.GriffinLimIterations} iterations), {Threads} threads, batch 1, gate stopping; median of {reps} after 1 warm-up",
+            $"Voice '{voice.Manifest.Name}' text -> WAV (Tacotron 2 + Griffin-Lim {voice.Manifest.GriffinLimIterations} iterations, mel sharpening {voice.Manifest.MelSharpening:0.##}), {Threads} threads, batch 1, gate stopping; median of {reps} after 1 warm-up",
             "sentence", "precision", "words", "frames", "audio s", "wall s", "tacotron2 s", "RTF");
         string wav = Path.Combine(Path.GetTempPath(), $"mlnettts-bench-{Environment.ProcessId}.wav");
         try
@@ -69,7 +69,7 @@ public sealed class DefaultVoiceSuite : IBenchmarkSuite
                     var runs = new List<(double Wall, double Tacotron2, int Frames, double Audio)>();
                     for (int run = 0; run < 1 + reps; run++)
                     {
-                        var measured = Speak(synthesizer, melSpectrogram, voice.Manifest.GriffinLimIterations, Sentences[s], wav, run);
+                        var measured = Speak(synthesizer, melSpectrogram, voice.Manifest, Sentences[s], wav, run);
                         if (run > 0) runs.Add(measured);
                     }
                     var median = runs.OrderBy(r => r.Wall).ElementAt(runs.Count / 2);
@@ -90,7 +90,7 @@ public sealed class DefaultVoiceSuite : IBenchmarkSuite
 
     /// <summary>One sentence to a WAV file: wall seconds, Tacotron 2 seconds, mel frames and audio seconds.</summary>
     private static (double Wall, double Tacotron2, int Frames, double Audio) Speak(TextSynthesizer synthesizer, MelSpectrogram melSpectrogram,
-        int iterations, string sentence, string wav, int run)
+        VoiceManifest voice, string sentence, string wav, int run)
     {
         using var scope = NewDisposeScope();
         var clock = Stopwatch.StartNew();
@@ -101,8 +101,8 @@ public sealed class DefaultVoiceSuite : IBenchmarkSuite
         // Griffin-Lim's STFT needs more than half a window of signal; a sentence the model stops at once gives none.
         if ((long)(spoken.Frames - 1) * settings.HopLength > settings.FilterLength / 2)
         {
-            var mel = tensor(spoken.Mel, new long[] { spoken.Frames, spoken.MelChannels }).t();
-            samples = GriffinLim.FromLogMel(mel, melSpectrogram, iterations, new Generator(1)).contiguous().data<float>().ToArray();
+            var mel = MelSharpening.Apply(tensor(spoken.Mel, new long[] { spoken.Frames, spoken.MelChannels }).t(), voice.MelSharpening);
+            samples = GriffinLim.FromLogMel(mel, melSpectrogram, voice.GriffinLimIterations, new Generator(1)).contiguous().data<float>().ToArray();
         }
         WaveFile.Write(wav, samples, settings.SampleRate);
         clock.Stop();

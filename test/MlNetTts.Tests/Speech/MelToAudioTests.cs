@@ -135,4 +135,43 @@ public sealed class MelToAudioTests
         }
         Assert.AreEqual(MelSettings.Default.SampleRate, AudioAnnotations.GetSampleRate(scored.Schema["Audio"]));
     }
+
+    [TestMethod]
+    public void MelSharpeningChangesGriffinLimAudioAndSurvivesSaveAndLoad()
+    {
+        var ml = new MLContext(seed: 3);
+        var mels = ml.Data.LoadFromEnumerable(Mels(MelSettings.Default.MelChannels, 12, 9));
+        var plain = SpeechFixture.ReadVectors(ml.Transforms.MelToAudioGriffinLim(iterations: 2).Fit(mels).Transform(mels), "Audio");
+        var sharpener = ml.Transforms.MelToAudioGriffinLim(iterations: 2, melSharpening: 1.0).Fit(mels);
+        Assert.AreEqual(1.0, sharpener.MelSharpening);
+        var sharpened = SpeechFixture.ReadVectors(sharpener.Transform(mels), "Audio");
+        for (int i = 0; i < plain.Count; i++)
+        {
+            Assert.HasCount(plain[i].Length, sharpened[i], $"row {i}: same length");
+            CollectionAssert.AreNotEqual(plain[i], sharpened[i], $"row {i}: the sharpened mel sounds different");
+        }
+
+        var zip = Path.Combine(Path.GetTempPath(), $"mlnettts-sharpening-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(sharpener, mels.Schema, zip);
+            var loaded = (MelToAudioTransformer)new MLContext(seed: 9).Model.Load(zip, out _);
+            Assert.AreEqual(1.0, loaded.MelSharpening);
+            var again = SpeechFixture.ReadVectors(loaded.Transform(mels), "Audio");
+            for (int i = 0; i < sharpened.Count; i++) CollectionAssert.AreEqual(sharpened[i], again[i], $"row {i} after load");
+        }
+        finally
+        {
+            File.Delete(zip);
+        }
+    }
+
+    [TestMethod]
+    public void ANegativeMelSharpeningIsRefusedByName()
+    {
+        var ml = new MLContext(seed: 1);
+        var mels = ml.Data.LoadFromEnumerable(Mels(MelSettings.Default.MelChannels, 5));
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Transforms.MelToAudioGriffinLim(melSharpening: -1).Fit(mels));
+        Assert.AreEqual("melSharpening", error.ParamName);
+    }
 }

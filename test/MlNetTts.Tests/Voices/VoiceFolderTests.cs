@@ -107,6 +107,27 @@ public sealed class VoiceFolderTests
     }
 
     [TestMethod]
+    public void MelSharpeningIsKeptAndAManifestWithoutItMeansNone()
+    {
+        using var model = TinyModel();
+        Assert.AreEqual(0.75, Voice.Export(model, _dir, Manifest with { MelSharpening = 0.75 }).Manifest.MelSharpening);
+        Assert.AreEqual(0.75, Voice.Load(_dir).Manifest.MelSharpening);
+        Rewrite(json => System.Text.RegularExpressions.Regex.Replace(json, ",?\\s*\"MelSharpening\": [0-9.]+", ""));
+        Assert.AreEqual(0.0, Voice.Load(_dir).Manifest.MelSharpening);
+    }
+
+    [TestMethod]
+    public void ANegativeMelSharpeningIsRefusedNamingTheManifest()
+    {
+        using var model = TinyModel();
+        Voice.Export(model, _dir, Manifest with { MelSharpening = 0.5 });
+        Rewrite(json => json.Replace("\"MelSharpening\": 0.5", "\"MelSharpening\": -0.5", StringComparison.Ordinal));
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => Voice.Load(_dir));
+        Assert.Contains("MelSharpening", error.Message);
+        Assert.Contains(Voice.ManifestFileName, error.Message);
+    }
+
+    [TestMethod]
     public void AWeightsFileOutsideTheFolderIsRefused()
     {
         using var model = TinyModel();
