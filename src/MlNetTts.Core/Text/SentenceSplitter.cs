@@ -9,8 +9,7 @@ namespace MlNetTts.Text;
 /// ("a.m. today" stays, "the U.S. The" splits), or inside a number ("3.5", "$3.50": no space follows).
 /// ARPAbet groups in braces are never cut. A sentence longer than
 /// <see cref="SentenceSplitterOptions.MaxLength"/> is cut further at its last clause mark, else its
-/// last space, within the limit, leaving no piece shorter than a third of the limit where a clause mark or
-/// space allows. Pieces are trimmed; empty ones are left out.
+/// last space, within the limit. Pieces are trimmed; empty ones are left out.
 /// </summary>
 public sealed class SentenceSplitter
 {
@@ -159,16 +158,10 @@ public sealed class SentenceSplitter
         }
 
         char At(int p) => whole[offset + p];
-        // Neither piece a stub of under a third of the limit: a one-word piece ("rising.") is spoken badly on its own.
-        // So the cut leaves at least max / 3 after it (binding only on the last cut), and a clause mark also
-        // keeps at least max / 3 before it. Prefer the last clause mark followed by a space, then the last space.
-        var stub = max / 3;
-        var last = Math.Min(window, length - stub);
-        for (var p = last; p >= Math.Max(1, stub); p--)
+        // Prefer the last clause mark followed by a space, unless it leaves a stub of under a third.
+        for (var p = window; p >= Math.Max(1, max / 3); p--)
             if (ClauseMarks.Contains(At(p - 1)) && PythonText.IsWhitespace(At(p)) && !inBraces[p]) return p;
-        for (var p = last; p >= 1; p--)
-            if (PythonText.IsWhitespace(At(p)) && !inBraces[p]) return p;
-        for (var p = window; p > last; p--) // only spaces too close to the end: a stub is better than a cut word
+        for (var p = window; p >= 1; p--)
             if (PythonText.IsWhitespace(At(p)) && !inBraces[p]) return p;
         return char.IsHighSurrogate(At(max - 1)) && max > 1 ? max - 1 : max; // one long word: cut it
     }
