@@ -32,7 +32,7 @@ cli=("dotnet" "$work/bin/mlnet-tts.dll")
 if [ -n "$export_from" ]; then
   "${cli[@]}" voice export "$export_from" -o "$repo/voices/default" --name ljs-flite-rms \
     --description "LJSpeech transcripts read by flite's rms voice; reduced Tacotron 2 (r=3), bf16 training on 2 CPU cores" \
-    --max-sentence-length 90 --max-decoder-steps 400
+    --max-sentence-length 90 --max-decoder-steps 400 --mel-sharpening 1.5
   exit 0
 fi
 

@@ -56,12 +56,12 @@ public sealed class BundledVoiceTests
     }
 
     [TestMethod]
-    public void TheBundledVoiceIsNotSilentThroughGriffinLim()
+    public void TheBundledVoiceIsNotSilentThroughItsSharpeningAndGriffinLim()
     {
         var (voice, spoken) = Spoken.Value;
         using var scope = NewDisposeScope();
         using var melFrontEnd = new MelSpectrogram(voice.Manifest.Mel);
-        var mel = tensor(spoken.Mel, [spoken.Frames, spoken.MelChannels]).transpose(0, 1);
+        var mel = MelSharpening.Apply(tensor(spoken.Mel, [spoken.Frames, spoken.MelChannels]).transpose(0, 1), voice.Manifest.MelSharpening);
         var audio = GriffinLim.FromLogMel(mel, melFrontEnd, voice.Manifest.GriffinLimIterations, new Generator(1));
         double rms = audio.square().mean().sqrt().item<float>();
         Assert.IsGreaterThan(0.01, rms, $"RMS {rms:0.0000}: the audio is (nearly) silent");
