@@ -53,17 +53,16 @@ speak() {
 }
 export -f speak
 
-# "<id>\t<text>" lines to speak.
+# "<id>\t<text>" lines to speak: file-list lines within --max-chars, and with --split-long every training transcript cut.
 transcripts() {
-  local keep=(awk -F'|' -v c="$max_chars" '(c == 0 || length($2) <= c)')
+  local short=("$lists/ljs_audio_text_train_filelist.txt" "$lists/ljs_audio_text_val_filelist.txt")
   if [ "$split_long" != 0 ]; then
     dotnet build "$here/SplitTranscripts" -c Release -o "$out/.split-bin" >/dev/null
     dotnet "$out/.split-bin/SplitTranscripts.dll" "$split_long" < "$lists/ljs_audio_text_train_filelist.txt"
-    "${keep[@]}" "$lists/ljs_audio_text_val_filelist.txt" | while IFS='|' read -r path text; do printf '%s\t%s\n' "$(basename "$path" .wav)" "$text"; done
-  else
-    "${keep[@]}" "$lists/ljs_audio_text_train_filelist.txt" "$lists/ljs_audio_text_val_filelist.txt" \
-      | while IFS='|' read -r path text; do printf '%s\t%s\n' "$(basename "$path" .wav)" "$text"; done
+    short=("$lists/ljs_audio_text_val_filelist.txt")
   fi
+  awk -F'|' -v c="$max_chars" '(c == 0 || length($2) <= c)' "${short[@]}" \
+    | while IFS='|' read -r path text; do printf '%s\t%s\n' "$(basename "$path" .wav)" "$text"; done
 }
 
 transcripts | awk -v n="$limit" 'n == 0 || ++kept <= n' \

@@ -30,7 +30,7 @@ internal sealed class SharpenedVocoder : IVocoder
         {
             // The padding past an item's end must not leak into its last frames.
             var item = sharpened[b, .., ..frames[b]];
-            item.copy_(MelSharpening.Apply(melBatch[b, .., ..frames[b]], _amount));
+            item.copy_(MelSharpening.Apply(item, _amount)); // Apply returns a new tensor before the copy writes
         }
         return _inner.Vocode(sharpened, frames);
     }

@@ -37,10 +37,13 @@ public static class MelSharpening
         return (logMel + detail * (amount / 2)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Whether <paramref name="amount"/> is a finite number &gt;= 0 (0 = off).</summary>
+    public static bool IsValidAmount(double amount) => amount >= 0 && !double.IsInfinity(amount);
+
     /// <summary>Throws unless <paramref name="amount"/> is a finite number &gt;= 0, naming <paramref name="name"/>.</summary>
     public static void Check(double amount, string name)
     {
-        if (!(amount >= 0) || double.IsInfinity(amount))
+        if (!IsValidAmount(amount))
             throw new ArgumentOutOfRangeException(name, amount, "mel sharpening must be a finite number >= 0 (0 = off).");
     }
 }

@@ -66,7 +66,7 @@ public sealed class Voice
         }
         if (manifest.Format != VoiceManifest.CurrentFormat)
             throw new InvalidDataException($"{manifestPath} has format '{manifest.Format}'; this library reads '{VoiceManifest.CurrentFormat}'.");
-        if (!(manifest.MelSharpening >= 0) || double.IsInfinity(manifest.MelSharpening))
+        if (!Audio.MelSharpening.IsValidAmount(manifest.MelSharpening))
             throw new InvalidDataException($"{manifestPath}: MelSharpening {manifest.MelSharpening} must be a finite number >= 0 (0 = off).");
         if (Path.IsPathRooted(manifest.WeightsFile) || manifest.WeightsFile.Contains("..", StringComparison.Ordinal))
             throw new InvalidDataException($"{manifestPath}: WeightsFile '{manifest.WeightsFile}' must be a file name inside the voice folder.");
