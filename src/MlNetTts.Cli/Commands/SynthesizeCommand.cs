@@ -46,6 +46,7 @@ internal static class SynthesizeCommand
         var precision = CliOptions.Choice("--precision", "fp32", "fp32, or mixed (bf16 on CPU, fp16 on CUDA for matmuls and convolutions).", "fp32", "mixed");
         var maxLength = CliOptions.PositiveInt("--max-sentence-length", SentenceSplitterOptions.DefaultMaxLength, "Longest piece (characters) spoken at once; longer sentences are cut at clause marks.");
         var pause = CliOptions.NonNegative("--sentence-pause", 0.2, "Silence (s) between the sentences of one line.");
+        var level = CliOptions.Choice("--level", "peak", "Output level: peak (each file scaled to full scale, as NVIDIA's inference.py) or keep (the loudness the mel encodes, i.e. the training audio's; scaled down only where it would clip). Default: keep for a voice, peak for --tacotron2 and --model.", "peak", "keep");
         var seed = new Option<int?>("--seed") { Description = "Seed for the prenet dropout and vocoder noise (reproducible output)." };
         var plot = new Option<bool>("--plot") { Description = "Also write <name>.mel.png and <name>.alignment.png (one alignment per line: frames x symbols, block-diagonal over its sentences)." };
         var json = CliOptions.Json();
@@ -53,7 +54,7 @@ internal static class SynthesizeCommand
         var command = new Command("synthesize", "Speak text into 16-bit mono WAV files (22050 Hz), as NVIDIA's inference.py: from a text argument, a file of lines (--input-file) or lines on stdin. Each line becomes one file; long lines are split into sentences and joined. Prints the files written and the speed (RTF = seconds of audio per second of wall time; higher is faster).")
         {
             text, inputFile, withIds, prefix, outputDir, tacotron2, voice, modelZip, vocoder, waveglow, sigma, denoiser, griffinLimIters, sharpening, melFMax,
-            maxSteps, batchSize, precision, maxLength, pause, seed, plot, json,
+            maxSteps, batchSize, precision, maxLength, pause, level, seed, plot, json,
         };
         command.SetAction(result => CliApplication.Guard(console, command, () =>
         {
@@ -66,7 +67,7 @@ internal static class SynthesizeCommand
                 if (result.GetValue(tacotron2) is not null || result.GetValue(waveglow) is not null || result.GetValue(voice) is not null)
                     throw new UsageException("--model holds the whole chain: give either --model or --tacotron2/--voice/--waveglow, not both.");
                 using var zipped = new ModelZipSynthesizer(zip, result.GetValue(griffinLimIters), result.GetValue(sharpening), seedValue, generator);
-                return Run(console, zipped, lines, Path.GetFullPath(result.GetValue(outputDir)!), result.GetValue(plot), result.GetValue(json));
+                return Run(console, zipped, lines, Path.GetFullPath(result.GetValue(outputDir)!), result.GetValue(level) == "keep", result.GetValue(plot), result.GetValue(json));
             }
             if (result.GetValue(tacotron2) is not null && result.GetValue(voice) is not null)
                 throw new UsageException("give either --tacotron2 or --voice, not both.");
@@ -81,6 +82,8 @@ internal static class SynthesizeCommand
             double melSharpening = speaker is not null && !CliOptions.Given(result, sharpening) ? speaker.Manifest.MelSharpening : result.GetValue(sharpening);
             double fMax = speaker is not null && !CliOptions.Given(result, melFMax) ? speaker.Manifest.Mel.FMax : result.GetValue(melFMax);
             int sentenceLength = speaker is not null && !CliOptions.Given(result, maxLength) ? speaker.Manifest.SentenceMaxLength : result.GetValue(maxLength);
+            // A voice's mels carry its training audio's loudness (Griffin-Lim keeps it); a checkpoint's output is normalized as inference.py does.
+            bool keepLevel = speaker is not null && !CliOptions.Given(result, level) ? true : result.GetValue(level) == "keep";
             IVocoder voc;
             try
             {
@@ -103,7 +106,7 @@ internal static class SynthesizeCommand
                 Seed = seedValue ?? new TextSynthesisOptions().Seed,
             };
             using var synthesizer = new SpeechSynthesizer(model, voc, options);
-            return Run(console, synthesizer, lines, Path.GetFullPath(result.GetValue(outputDir)!), result.GetValue(plot), result.GetValue(json));
+            return Run(console, synthesizer, lines, Path.GetFullPath(result.GetValue(outputDir)!), keepLevel, result.GetValue(plot), result.GetValue(json));
         }));
         return command;
     }
@@ -140,7 +143,7 @@ internal static class SynthesizeCommand
         return (int)Math.Round(seconds * mel.SampleRate / mel.HopLength);
     }
 
-    private static int Run(CliConsole console, ISpeechSynthesizer synthesizer, IReadOnlyList<SynthesisLine> lines, string outputDir, bool plot, bool json)
+    private static int Run(CliConsole console, ISpeechSynthesizer synthesizer, IReadOnlyList<SynthesisLine> lines, string outputDir, bool keepLevel, bool plot, bool json)
     {
         Directory.CreateDirectory(outputDir);
         var clock = Stopwatch.StartNew();
@@ -154,7 +157,7 @@ internal static class SynthesizeCommand
         foreach (var (line, speech) in lines.Zip(spoken))
         {
             var samples = speech.Audio;
-            Normalize(samples);
+            Normalize(samples, keepLevel);
             if (samples.Length == 0)
                 throw new InvalidDataException($"{line.Name}: the model stopped before producing any audio (\"{line.Text}\"); is the Tacotron 2 checkpoint trained?");
             string wav = Path.Combine(outputDir, line.Name + ".wav");
@@ -195,11 +198,12 @@ internal static class SynthesizeCommand
     }
 
     // As inference.py: scale to full scale (audio / max|audio|), so quiet vocoder output is audible and nothing clips.
-    private static void Normalize(float[] samples)
+    // keepLevel: only the second half of that (a peak over full scale comes down to it); the vocoder's loudness stays.
+    private static void Normalize(float[] samples, bool keepLevel)
     {
         float peak = 0;
         foreach (float s in samples) peak = Math.Max(peak, Math.Abs(s));
-        if (peak <= 0 || !float.IsFinite(peak)) return;
+        if (peak <= 0 || !float.IsFinite(peak) || (keepLevel && peak <= 1)) return;
         for (int i = 0; i < samples.Length; i++) samples[i] /= peak;
     }
 

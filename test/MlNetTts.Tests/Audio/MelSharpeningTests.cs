@@ -48,6 +48,35 @@ public sealed class MelSharpeningTests
     }
 
     [TestMethod]
+    public void SilenceBetweenSentencesIsAnEdgeNotANeighbour()
+    {
+        using var scope = NewDisposeScope();
+        float silence = (float)Math.Log(MelSpectrogram.ClipValue);
+        var first = randn(4, 6, generator: new Generator(3)) - 4;
+        var second = randn(4, 5, generator: new Generator(4)) - 4;
+        var pause = full(4, 3, silence);
+        var joined = MelSharpening.Apply(cat([first, pause, second], 1), 1.5);
+
+        // As TextSynthesizer joins sentences: each sentence comes out as if sharpened alone, the pause stays silent
+        // (sharpened against the floor, a sentence's first and last frames would jump by e^(0.75 x ~7): a click).
+        Assert.IsTrue(MelSharpening.Apply(first, 1.5).allclose(joined.narrow(1, 0, 6)), "the sentence before the pause");
+        Assert.IsTrue(MelSharpening.Apply(second, 1.5).allclose(joined.narrow(1, 9, 5)), "the sentence after the pause");
+        Assert.IsTrue(pause.allclose(joined.narrow(1, 6, 3), rtol: 0, atol: 0), "the pause");
+    }
+
+    [TestMethod]
+    public void AQuietFrameAboveTheFloorIsStillSharpened()
+    {
+        using var scope = NewDisposeScope();
+        float silence = (float)Math.Log(MelSpectrogram.ClipValue);
+        // Only a frame at the floor in every channel is silence; one channel above it makes the frame speech.
+        var mel = tensor(new float[,] { { -4, silence, -4 }, { -4, silence + 2, -4 } });
+        var middle = MelSharpening.Apply(mel, 1.0).narrow(1, 1, 1).squeeze(1).data<float>().ToArray();
+        Assert.IsLessThan(silence - 1, middle[0]);
+        Assert.IsLessThan(silence + 1, middle[1]);
+    }
+
+    [TestMethod]
     public void TooShortToHaveNeighboursIsLeftAsIs()
     {
         using var scope = NewDisposeScope();
