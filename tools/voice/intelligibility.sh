@@ -38,6 +38,7 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 recognise() {
   local id=$1 wav=$2 work=$3
   [ -s "$wav" ] || { echo "intelligibility.sh: missing $wav" >&2; printf '%s\t\n' "$id"; return 0; }
+  # -R: sox dithers with a random seed per run otherwise, and the recogniser is sensitive enough for that to move CER.
   sox -R "$wav" -r 16000 -c 1 -b 16 "$work/$id.wav"
   local hyp; hyp=$(pocketsphinx_continuous -infile "$work/$id.wav" -logfn /dev/null 2>/dev/null | tr '\n' ' ')
   rm -f "$work/$id.wav"
