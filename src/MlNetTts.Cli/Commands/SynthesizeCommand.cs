@@ -83,7 +83,7 @@ internal static class SynthesizeCommand
             double fMax = speaker is not null && !CliOptions.Given(result, melFMax) ? speaker.Manifest.Mel.FMax : result.GetValue(melFMax);
             int sentenceLength = speaker is not null && !CliOptions.Given(result, maxLength) ? speaker.Manifest.SentenceMaxLength : result.GetValue(maxLength);
             // A voice's mels carry its training audio's loudness (Griffin-Lim keeps it); a checkpoint's output is normalized as inference.py does.
-            bool keepLevel = speaker is not null && !CliOptions.Given(result, level) ? true : result.GetValue(level) == "keep";
+            bool keepLevel = CliOptions.Given(result, level) ? result.GetValue(level) == "keep" : speaker is not null;
             IVocoder voc;
             try
             {

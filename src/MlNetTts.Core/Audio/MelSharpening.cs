@@ -5,7 +5,8 @@ namespace MlNetTts.Audio;
 
 /// <summary>
 /// Unsharp masking of a log-mel along time: <c>mel + amount * (mel - smooth(mel))</c>, where smooth is the
-/// [1/4, 1/2, 1/4] moving average of each channel over neighbouring frames (edge frames repeated). A small
+/// [1/4, 1/2, 1/4] moving average of each channel over neighbouring frames (edge frames repeated; silence, such as
+/// the pause between two sentences, is an edge too). A small
 /// Tacotron 2 predicts mels whose frame-to-frame changes are smaller than its teacher's (the bundled voice's:
 /// 12% under the teacher's own mels after Griffin-Lim); restoring that contrast before Griffin-Lim makes it easier
 /// to understand. Slow changes and each channel's level are kept: a constant or linearly changing channel is
@@ -38,7 +39,7 @@ public static class MelSharpening
         var next = cat([logMel.narrow(-1, 1, frames - 1), logMel.narrow(-1, frames - 1, 1)], -1);
         // Silence (every channel at the front end's floor, as the pause TextSynthesizer puts between sentences) is
         // an edge too: speech next to it repeats its own frame, and it stays silent. Sharpened against the floor, the
-        // first and last frame of each sentence would jump by e^(amount x ~3) and click.
+        // first and last frame of each sentence would jump (amount 1.5: about e^(0.75 x 3.75), 16 times louder) and click.
         var silent = (logMel <= SilenceLogMel + 1e-3f).all(-2, keepdim: true);
         var none = zeros_like(silent.narrow(-1, 0, 1));
         previous = where(cat([none, silent.narrow(-1, 0, frames - 1)], -1), logMel, previous);
