@@ -15,9 +15,6 @@ namespace MlNetTts.Audio;
 /// <remarks>Not part of NVIDIA's inference: amount 0 (the default everywhere) leaves the mel untouched.</remarks>
 public static class MelSharpening
 {
-    // The log-mel of silence: the front end clamps magnitudes at ClipValue before the log.
-    private static readonly float SilenceLogMel = (float)Math.Log(MelSpectrogram.ClipValue);
-
     /// <summary>
     /// The sharpened log-mel, (mels, frames) or (batch, mels, frames), same dtype and device; with
     /// <paramref name="amount"/> 0, or fewer than 3 frames, <paramref name="logMel"/> itself. Every frame of the
@@ -40,7 +37,7 @@ public static class MelSharpening
         // Silence (every channel at the front end's floor, as the pause TextSynthesizer puts between sentences) is
         // an edge too: speech next to it repeats its own frame, and it stays silent. Sharpened against the floor, the
         // first and last frame of each sentence would jump (amount 1.5: about e^(0.75 x 3.75), 16 times louder) and click.
-        var silent = (logMel <= SilenceLogMel + 1e-3f).all(-2, keepdim: true);
+        var silent = (logMel <= MelSpectrogram.SilenceLogMel + 1e-3f).all(-2, keepdim: true);
         var none = zeros_like(silent.narrow(-1, 0, 1));
         previous = where(cat([none, silent.narrow(-1, 0, frames - 1)], -1), logMel, previous);
         next = where(cat([silent.narrow(-1, 1, frames - 1), none], -1), logMel, next);

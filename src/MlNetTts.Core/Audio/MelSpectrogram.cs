@@ -14,6 +14,9 @@ public sealed class MelSpectrogram : IDisposable
     /// <summary>The clamp floor before the log (the reference's <c>clip_val</c>).</summary>
     public const double ClipValue = 1e-5;
 
+    /// <summary>log(<see cref="ClipValue"/>): the log-mel of silence, every magnitude at the floor.</summary>
+    public static readonly float SilenceLogMel = (float)Math.Log(ClipValue);
+
     private readonly Tensor _melBasis;   // (mels, bins) float32 CPU
     private readonly Lazy<Tensor> _melInverse; // (bins, mels) float32: pinv of the filter bank, computed in float64
     private readonly Dictionary<(TorchSharp.DeviceType, int), Tensor> _basisCopies = new();

@@ -21,8 +21,8 @@ namespace MlNetTts.Tacotron2;
 /// </remarks>
 public sealed class TextSynthesizer
 {
-    /// <summary>log(1e-5): the log-mel of silence (MelSpectrogram clamps magnitudes at 1e-5).</summary>
-    public static readonly float SilenceLogMel = (float)Math.Log(MelSpectrogram.ClipValue);
+    /// <summary>log(1e-5): the log-mel of silence, the pause between sentences (<see cref="MelSpectrogram.SilenceLogMel"/>).</summary>
+    public static readonly float SilenceLogMel = MelSpectrogram.SilenceLogMel;
 
     private readonly Tacotron2Model _model;
     private readonly TextSynthesisOptions _settings;
