@@ -152,6 +152,274 @@ internal static unsafe class SmallBatchGemv
         Dispatch(packed, bias, y, batch, rows, weightBytes, threads);
     }
 
+    /// <summary>
+    /// y (B, N) = Σ_p x_p W_p^T + bias for weights packed as <see cref="PanelWeights"/> and batch 1-2: each worker
+    /// streams its panels front to back. <paramref name="inputs"/> are x_p (B, K_p) row-major float32, pinned for
+    /// the call.
+    /// </summary>
+    internal static void PanelSumInto(PanelWeights weights, ReadOnlySpan<nint> inputs, float[] bias, float* y, int batch, int threads)
+    {
+        Debug.Assert(IsSupported && batch is 1 or 2 && inputs.Length == weights.Columns.Length && bias.Length == weights.Rows);
+        var xs = new nint[inputs.Length];
+        if (weights.BFloat16)
+        {
+            long scratch = 0;
+            foreach (int k in weights.Columns) scratch += (long)batch * k;
+            if (_scratch is null || _scratch.Length < scratch)
+                _scratch = GC.AllocateUninitializedArray<float>((int)scratch, pinned: true);
+            int splitOffset = 0;
+            for (int p = 0; p < inputs.Length; p++)
+            {
+                int k = weights.Columns[p];
+                xs[p] = SplitEvenOdd(new ReadOnlySpan<float>((float*)inputs[p], batch * k), batch, k, ref splitOffset);
+            }
+        }
+        else inputs.CopyTo(xs);
+
+        int panels = weights.Rows / PanelWeights.PanelRows;
+        int parts = (int)Math.Clamp(Math.Min(threads, weights.TotalBytes / MinBytesPerWorker), 1, panels);
+        nint output = (nint)y;
+        if (parts == 1)
+        {
+            Panels(weights, xs, bias, output, batch, 0, panels);
+            return;
+        }
+        KernelWorkers.Run(parts, part => Panels(weights, xs, bias, output, batch, (int)((long)panels * part / parts), (int)((long)panels * (part + 1) / parts)));
+    }
+
+    /// <summary>Panels [from, to) of a <see cref="PanelSumInto"/> product.</summary>
+    private static void Panels(PanelWeights weights, nint[] xs, float[] bias, nint y, int batch, int from, int to)
+    {
+        const int rows = PanelWeights.PanelRows;
+        float* yp = (float*)y;
+        Span<float> sums = stackalloc float[rows * 2];
+        for (int panel = from; panel < to; panel++)
+        {
+            sums.Clear();
+            for (int p = 0; p < xs.Length; p++)
+            {
+                byte* w = weights.Panel(p, panel);
+                int k = weights.Columns[p];
+                float* x = (float*)xs[p];
+                if (weights.BFloat16)
+                {
+                    if (batch == 1) PanelBFloat16(w, x, k, sums);
+                    else PanelBFloat16x2(w, x, x + k, k, sums);
+                }
+                else
+                {
+                    if (batch == 1) PanelFloat32(w, x, k, sums);
+                    else PanelFloat32x2(w, x, x + k, k, sums);
+                }
+            }
+            int row = panel * rows;
+            for (int b = 0; b < batch; b++)
+                for (int r = 0; r < rows; r++)
+                    yp[(long)b * weights.Rows + row + r] = sums[b * rows + r] + bias[row + r];
+        }
+    }
+
+    /// <summary>
+    /// One term of one bfloat16 panel against one item (x split even/odd, see <see cref="SplitEvenOdd"/>): per chunk
+    /// eight 64-byte rows, 16 independent sums; adds row r's sum to <paramref name="sums"/>[r].
+    /// </summary>
+    private static void PanelBFloat16(byte* w, float* x, int k, Span<float> sums)
+    {
+        var highHalf = Vector512.Create(0xFFFF0000u);
+        var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero; var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
+        var a4 = Vector512<float>.Zero; var a5 = Vector512<float>.Zero; var a6 = Vector512<float>.Zero; var a7 = Vector512<float>.Zero;
+        var c0 = Vector512<float>.Zero; var c1 = Vector512<float>.Zero; var c2 = Vector512<float>.Zero; var c3 = Vector512<float>.Zero;
+        var c4 = Vector512<float>.Zero; var c5 = Vector512<float>.Zero; var c6 = Vector512<float>.Zero; var c7 = Vector512<float>.Zero;
+        float* odd = x + k / 2;
+        uint* v = (uint*)w;
+        for (int j = 0; j < k / 2; j += 16, v += 8 * 16)
+        {
+            PrefetchAhead((byte*)v);
+            var xe = Vector512.Load(x + j);
+            var xo = Vector512.Load(odd + j);
+            var t = Vector512.Load(v);
+            a0 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(t, 16).AsSingle(), xe, a0);
+            c0 = Avx512F.FusedMultiplyAdd((t & highHalf).AsSingle(), xo, c0);
+            t = Vector512.Load(v + 16);
+            a1 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(t, 16).AsSingle(), xe, a1);
+            c1 = Avx512F.FusedMultiplyAdd((t & highHalf).AsSingle(), xo, c1);
+            t = Vector512.Load(v + 32);
+            a2 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(t, 16).AsSingle(), xe, a2);
+            c2 = Avx512F.FusedMultiplyAdd((t & highHalf).AsSingle(), xo, c2);
+            t = Vector512.Load(v + 48);
+            a3 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(t, 16).AsSingle(), xe, a3);
+            c3 = Avx512F.FusedMultiplyAdd((t & highHalf).AsSingle(), xo, c3);
+            t = Vector512.Load(v + 64);
+            a4 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(t, 16).AsSingle(), xe, a4);
+            c4 = Avx512F.FusedMultiplyAdd((t & highHalf).AsSingle(), xo, c4);
+            t = Vector512.Load(v + 80);
+            a5 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(t, 16).AsSingle(), xe, a5);
+            c5 = Avx512F.FusedMultiplyAdd((t & highHalf).AsSingle(), xo, c5);
+            t = Vector512.Load(v + 96);
+            a6 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(t, 16).AsSingle(), xe, a6);
+            c6 = Avx512F.FusedMultiplyAdd((t & highHalf).AsSingle(), xo, c6);
+            t = Vector512.Load(v + 112);
+            a7 = Avx512F.FusedMultiplyAdd(Avx512F.ShiftLeftLogical(t, 16).AsSingle(), xe, a7);
+            c7 = Avx512F.FusedMultiplyAdd((t & highHalf).AsSingle(), xo, c7);
+        }
+        sums[0] += Vector512.Sum(a0 + c0); sums[1] += Vector512.Sum(a1 + c1);
+        sums[2] += Vector512.Sum(a2 + c2); sums[3] += Vector512.Sum(a3 + c3);
+        sums[4] += Vector512.Sum(a4 + c4); sums[5] += Vector512.Sum(a5 + c5);
+        sums[6] += Vector512.Sum(a6 + c6); sums[7] += Vector512.Sum(a7 + c7);
+    }
+
+    /// <summary>
+    /// <see cref="PanelBFloat16"/> for two items at once, so each weight is read and widened once for both: 16 sums,
+    /// each taking the even and odd halves in turn; item 0's row r goes to sums[r], item 1's to sums[8 + r].
+    /// </summary>
+    private static void PanelBFloat16x2(byte* w, float* x0, float* x1, int k, Span<float> sums)
+    {
+        var highHalf = Vector512.Create(0xFFFF0000u);
+        var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero; var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
+        var a4 = Vector512<float>.Zero; var a5 = Vector512<float>.Zero; var a6 = Vector512<float>.Zero; var a7 = Vector512<float>.Zero;
+        var b0 = Vector512<float>.Zero; var b1 = Vector512<float>.Zero; var b2 = Vector512<float>.Zero; var b3 = Vector512<float>.Zero;
+        var b4 = Vector512<float>.Zero; var b5 = Vector512<float>.Zero; var b6 = Vector512<float>.Zero; var b7 = Vector512<float>.Zero;
+        int half = k / 2;
+        uint* v = (uint*)w;
+        for (int j = 0; j < half; j += 16, v += 8 * 16)
+        {
+            PrefetchAhead((byte*)v);
+            var e0 = Vector512.Load(x0 + j); var o0 = Vector512.Load(x0 + half + j);
+            var e1 = Vector512.Load(x1 + j); var o1 = Vector512.Load(x1 + half + j);
+            Widen(Vector512.Load(v), highHalf, out var even, out var odd);
+            a0 = Avx512F.FusedMultiplyAdd(odd, o0, Avx512F.FusedMultiplyAdd(even, e0, a0)); b0 = Avx512F.FusedMultiplyAdd(odd, o1, Avx512F.FusedMultiplyAdd(even, e1, b0));
+            Widen(Vector512.Load(v + 16), highHalf, out even, out odd);
+            a1 = Avx512F.FusedMultiplyAdd(odd, o0, Avx512F.FusedMultiplyAdd(even, e0, a1)); b1 = Avx512F.FusedMultiplyAdd(odd, o1, Avx512F.FusedMultiplyAdd(even, e1, b1));
+            Widen(Vector512.Load(v + 32), highHalf, out even, out odd);
+            a2 = Avx512F.FusedMultiplyAdd(odd, o0, Avx512F.FusedMultiplyAdd(even, e0, a2)); b2 = Avx512F.FusedMultiplyAdd(odd, o1, Avx512F.FusedMultiplyAdd(even, e1, b2));
+            Widen(Vector512.Load(v + 48), highHalf, out even, out odd);
+            a3 = Avx512F.FusedMultiplyAdd(odd, o0, Avx512F.FusedMultiplyAdd(even, e0, a3)); b3 = Avx512F.FusedMultiplyAdd(odd, o1, Avx512F.FusedMultiplyAdd(even, e1, b3));
+            Widen(Vector512.Load(v + 64), highHalf, out even, out odd);
+            a4 = Avx512F.FusedMultiplyAdd(odd, o0, Avx512F.FusedMultiplyAdd(even, e0, a4)); b4 = Avx512F.FusedMultiplyAdd(odd, o1, Avx512F.FusedMultiplyAdd(even, e1, b4));
+            Widen(Vector512.Load(v + 80), highHalf, out even, out odd);
+            a5 = Avx512F.FusedMultiplyAdd(odd, o0, Avx512F.FusedMultiplyAdd(even, e0, a5)); b5 = Avx512F.FusedMultiplyAdd(odd, o1, Avx512F.FusedMultiplyAdd(even, e1, b5));
+            Widen(Vector512.Load(v + 96), highHalf, out even, out odd);
+            a6 = Avx512F.FusedMultiplyAdd(odd, o0, Avx512F.FusedMultiplyAdd(even, e0, a6)); b6 = Avx512F.FusedMultiplyAdd(odd, o1, Avx512F.FusedMultiplyAdd(even, e1, b6));
+            Widen(Vector512.Load(v + 112), highHalf, out even, out odd);
+            a7 = Avx512F.FusedMultiplyAdd(odd, o0, Avx512F.FusedMultiplyAdd(even, e0, a7)); b7 = Avx512F.FusedMultiplyAdd(odd, o1, Avx512F.FusedMultiplyAdd(even, e1, b7));
+        }
+        sums[0] += Vector512.Sum(a0); sums[1] += Vector512.Sum(a1); sums[2] += Vector512.Sum(a2); sums[3] += Vector512.Sum(a3);
+        sums[4] += Vector512.Sum(a4); sums[5] += Vector512.Sum(a5); sums[6] += Vector512.Sum(a6); sums[7] += Vector512.Sum(a7);
+        sums[8] += Vector512.Sum(b0); sums[9] += Vector512.Sum(b1); sums[10] += Vector512.Sum(b2); sums[11] += Vector512.Sum(b3);
+        sums[12] += Vector512.Sum(b4); sums[13] += Vector512.Sum(b5); sums[14] += Vector512.Sum(b6); sums[15] += Vector512.Sum(b7);
+    }
+
+    /// <summary>
+    /// One term of one float32 panel against one item: two chunks per pass into separate sums (16 in flight, so the
+    /// adds are not waiting on each other's latency), then a last odd chunk.
+    /// </summary>
+    private static void PanelFloat32(byte* w, float* x, int k, Span<float> sums)
+    {
+        var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero; var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
+        var a4 = Vector512<float>.Zero; var a5 = Vector512<float>.Zero; var a6 = Vector512<float>.Zero; var a7 = Vector512<float>.Zero;
+        var c0 = Vector512<float>.Zero; var c1 = Vector512<float>.Zero; var c2 = Vector512<float>.Zero; var c3 = Vector512<float>.Zero;
+        var c4 = Vector512<float>.Zero; var c5 = Vector512<float>.Zero; var c6 = Vector512<float>.Zero; var c7 = Vector512<float>.Zero;
+        float* v = (float*)w;
+        int i = 0;
+        for (; i + 32 <= k; i += 32, v += 2 * 8 * 16)
+        {
+            PrefetchAhead((byte*)v);
+            PrefetchAhead((byte*)(v + 8 * 16));
+            var xv = Vector512.Load(x + i);
+            a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(v), xv, a0);
+            a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 16), xv, a1);
+            a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 32), xv, a2);
+            a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 48), xv, a3);
+            a4 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 64), xv, a4);
+            a5 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 80), xv, a5);
+            a6 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 96), xv, a6);
+            a7 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 112), xv, a7);
+            xv = Vector512.Load(x + i + 16);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 128), xv, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 144), xv, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 160), xv, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 176), xv, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 192), xv, c4);
+            c5 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 208), xv, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 224), xv, c6);
+            c7 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 240), xv, c7);
+        }
+        if (i < k)
+        {
+            var xv = Vector512.Load(x + i);
+            a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(v), xv, a0);
+            a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 16), xv, a1);
+            a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 32), xv, a2);
+            a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 48), xv, a3);
+            a4 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 64), xv, a4);
+            a5 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 80), xv, a5);
+            a6 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 96), xv, a6);
+            a7 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 112), xv, a7);
+        }
+        sums[0] += Vector512.Sum(a0 + c0); sums[1] += Vector512.Sum(a1 + c1);
+        sums[2] += Vector512.Sum(a2 + c2); sums[3] += Vector512.Sum(a3 + c3);
+        sums[4] += Vector512.Sum(a4 + c4); sums[5] += Vector512.Sum(a5 + c5);
+        sums[6] += Vector512.Sum(a6 + c6); sums[7] += Vector512.Sum(a7 + c7);
+    }
+
+    /// <summary><see cref="PanelFloat32"/> for two items: each weight loaded once for both, 16 sums.</summary>
+    private static void PanelFloat32x2(byte* w, float* x0, float* x1, int k, Span<float> sums)
+    {
+        var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero; var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
+        var a4 = Vector512<float>.Zero; var a5 = Vector512<float>.Zero; var a6 = Vector512<float>.Zero; var a7 = Vector512<float>.Zero;
+        var b0 = Vector512<float>.Zero; var b1 = Vector512<float>.Zero; var b2 = Vector512<float>.Zero; var b3 = Vector512<float>.Zero;
+        var b4 = Vector512<float>.Zero; var b5 = Vector512<float>.Zero; var b6 = Vector512<float>.Zero; var b7 = Vector512<float>.Zero;
+        float* v = (float*)w;
+        for (int i = 0; i < k; i += 16, v += 8 * 16)
+        {
+            PrefetchAhead((byte*)v);
+            var y0 = Vector512.Load(x0 + i);
+            var y1 = Vector512.Load(x1 + i);
+            var t = Vector512.Load(v); a0 = Avx512F.FusedMultiplyAdd(t, y0, a0); b0 = Avx512F.FusedMultiplyAdd(t, y1, b0);
+            t = Vector512.Load(v + 16); a1 = Avx512F.FusedMultiplyAdd(t, y0, a1); b1 = Avx512F.FusedMultiplyAdd(t, y1, b1);
+            t = Vector512.Load(v + 32); a2 = Avx512F.FusedMultiplyAdd(t, y0, a2); b2 = Avx512F.FusedMultiplyAdd(t, y1, b2);
+            t = Vector512.Load(v + 48); a3 = Avx512F.FusedMultiplyAdd(t, y0, a3); b3 = Avx512F.FusedMultiplyAdd(t, y1, b3);
+            t = Vector512.Load(v + 64); a4 = Avx512F.FusedMultiplyAdd(t, y0, a4); b4 = Avx512F.FusedMultiplyAdd(t, y1, b4);
+            t = Vector512.Load(v + 80); a5 = Avx512F.FusedMultiplyAdd(t, y0, a5); b5 = Avx512F.FusedMultiplyAdd(t, y1, b5);
+            t = Vector512.Load(v + 96); a6 = Avx512F.FusedMultiplyAdd(t, y0, a6); b6 = Avx512F.FusedMultiplyAdd(t, y1, b6);
+            t = Vector512.Load(v + 112); a7 = Avx512F.FusedMultiplyAdd(t, y0, a7); b7 = Avx512F.FusedMultiplyAdd(t, y1, b7);
+        }
+        sums[0] += Vector512.Sum(a0); sums[1] += Vector512.Sum(a1); sums[2] += Vector512.Sum(a2); sums[3] += Vector512.Sum(a3);
+        sums[4] += Vector512.Sum(a4); sums[5] += Vector512.Sum(a5); sums[6] += Vector512.Sum(a6); sums[7] += Vector512.Sum(a7);
+        sums[8] += Vector512.Sum(b0); sums[9] += Vector512.Sum(b1); sums[10] += Vector512.Sum(b2); sums[11] += Vector512.Sum(b3);
+        sums[12] += Vector512.Sum(b4); sums[13] += Vector512.Sum(b5); sums[14] += Vector512.Sum(b6); sums[15] += Vector512.Sum(b7);
+    }
+
+    /// <summary>A 32-bit lane of two bfloat16 values as float32: element 2j (low half, shifted up) and 2j+1 (high half).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Widen(Vector512<uint> lanes, Vector512<uint> highHalf, out Vector512<float> even, out Vector512<float> odd)
+    {
+        even = Avx512F.ShiftLeftLogical(lanes, 16).AsSingle();
+        odd = (lanes & highHalf).AsSingle();
+    }
+
+    /// <summary>
+    /// A panel is one sequential stream: ask for the 512 bytes (one chunk of 8 rows) <see cref="PanelPrefetchBytes"/>
+    /// ahead, into L1. Past the end it names memory the buffer does not own: a prefetch never faults.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchAhead(byte* at)
+    {
+        if (!PrefetchEnabled) return;
+        at += PanelPrefetchBytes;
+        Sse.Prefetch0(at);
+        Sse.Prefetch0(at + 64);
+        Sse.Prefetch0(at + 128);
+        Sse.Prefetch0(at + 192);
+        Sse.Prefetch0(at + 256);
+        Sse.Prefetch0(at + 320);
+        Sse.Prefetch0(at + 384);
+        Sse.Prefetch0(at + 448);
+    }
+
+    /// <summary>How far ahead <see cref="PrefetchAhead"/> reaches in a panel stream.</summary>
+    internal static int PanelPrefetchBytes { get; set; } = 8192;
+
     /// <summary>Runs <see cref="Rows"/> over all rows, split between up to <paramref name="threads"/> workers.</summary>
     private static void Dispatch(Term[] packed, float[] bias, float* y, int batch, int rows, long weightBytes, int threads)
     {

@@ -10,7 +10,8 @@ namespace MlNetTts.Tacotron2;
 /// <see cref="Decoder.Infer"/> at batch 1-8 on CPU as one C# loop over float32 buffers: the same step as the
 /// libtorch path (prenet with its always-on dropout, attention LSTM, location-sensitive attention with padded
 /// encoder steps masked, decoder LSTM, projection and gate, the gate stop), with every product through
-/// <see cref="SmallBatchGemv"/> and the rest vectorised in place. Through libtorch a batch-1 step is ~30 small ops
+/// <see cref="SmallBatchGemv"/> (at batch 1-2 in mixed precision, the LSTM matrices as <see cref="PanelWeights"/>)
+/// and the rest vectorised in place. Through libtorch a batch-1 step is ~30 small ops
 /// whose fixed costs (5-30 us each) were a quarter of the step beside the weight reads the step is bound by.
 /// Weights follow the casting scope as <see cref="Cast"/> does at inference: LSTM matrices in the scope's bfloat16,
 /// layers under <see cref="Cast.SmallLayerBytes"/> in float32, biases and activations float32. Prenet dropout masks
@@ -20,6 +21,9 @@ internal static unsafe class CpuDecoderLoop
 {
     /// <summary>Off routes decoding to the libtorch step, so tests and benchmarks compare both in one process.</summary>
     internal static bool Enabled { get; set; } = true;
+
+    /// <summary>Off keeps bfloat16 LSTM matrices row-major at batch 1-2 (tests and benchmarks compare both); on packs them as <see cref="PanelWeights"/>.</summary>
+    internal static bool PackPanels { get; set; } = true;
 
     private const int DropoutBlockSteps = 64;
 
@@ -48,12 +52,12 @@ internal static unsafe class CpuDecoderLoop
     {
         // Temporaries (contiguous copies, stacked weights) belong to the caller's dispose scope, as the libtorch
         // path's do; the outputs move one scope out, as its outputs do.
-        var loop = new Loop(decoder, memory.contiguous(), processedMemory.contiguous(), memoryLengths);
+        using var loop = new Loop(decoder, memory.contiguous(), processedMemory.contiguous(), memoryLengths);
         return loop.Decode(maxDecoderSteps, (float)gateThreshold, earlyStopping, cancellationToken);
     }
 
     /// <summary>One decode's weights, buffers and state.</summary>
-    private sealed class Loop
+    private sealed class Loop : IDisposable
     {
         private readonly int _batch, _time, _encoderDim, _frameSize, _melChannels, _framesPerStep;
         private readonly int _prenetDim0, _prenetDim1, _attentionRnnDim, _attentionDim, _decoderRnnDim, _filters, _kernel;
@@ -66,6 +70,9 @@ internal static unsafe class CpuDecoderLoop
         private readonly float[] _attentionBias, _decoderBias, _outputBias, _prenetBias0, _prenetBias1, _queryBias;
         private readonly float[] _v, _denseT;
         private readonly float* _convWeight, _memory, _processedMemory;
+
+        // At batch 1-2 with bfloat16 weights, each LSTM's W_ih and W_hh as panels (null: the row-major product).
+        private readonly PanelWeights? _attentionPanels, _decoderPanels;
 
         // Activations, pinned: x rows for the products, LSTM gates and state, attention buffers.
         private readonly float[] _frame, _prenetHidden, _prenetOut, _attentionInput, _attentionGates, _attentionH, _attentionC;
@@ -123,6 +130,23 @@ internal static unsafe class CpuDecoderLoop
             _decoderIh = Lstm(decoderRnn.WeightIh);
             _decoderHh = Lstm(decoderRnn.WeightHh);
             _decoderBias = Sum(decoderRnn.BiasIh, decoderRnn.BiasHh);
+            // bfloat16 LSTM matrices (37 MB, mostly cache-resident) are read faster as panels: batch-1 products
+            // 58 -> 86 GB/s, batch 2 37 -> 65 (gemv-kernels). float32 ones (73 MB) stream from DRAM either way and
+            // would cost a 73 MB copy per decode, so they stay row-major.
+            if (PackPanels && _batch <= 2 && _attentionIh.dtype == ScalarType.BFloat16
+                && PanelWeights.CanPack([_attentionIh, _attentionHh]) && PanelWeights.CanPack([_decoderIh, _decoderHh]))
+            {
+                _attentionPanels = PanelWeights.Pack([_attentionIh, _attentionHh]);
+                try
+                {
+                    _decoderPanels = PanelWeights.Pack([_decoderIh, _decoderHh]);
+                }
+                catch
+                {
+                    _attentionPanels.Dispose();
+                    throw;
+                }
+            }
             // Projection and gate read the same [h, context]: one product over their stacked rows, cast when the
             // projection alone would be (the 1-row gate never is; in such configs its row is then bfloat16 here).
             var stacked = cat([decoder.Projection.Weight, decoder.Gate.Weight], 0).contiguous();
@@ -215,7 +239,7 @@ internal static unsafe class CpuDecoderLoop
 
             // Attention LSTM on [prenet, previous context].
             Concatenate(_attentionInput, _prenetOut, _prenetDim1, _context, _encoderDim);
-            Product(_attentionGates, _attentionBias, (_attentionInput, _attentionIh, _prenetDim1 + _encoderDim), (_attentionH, _attentionHh, _attentionRnnDim));
+            LstmProduct(_attentionGates, _attentionBias, _attentionPanels, (_attentionInput, _attentionIh, _prenetDim1 + _encoderDim), (_attentionH, _attentionHh, _attentionRnnDim));
             Cast.LstmGateMath(_attentionGates, _attentionC, _attentionH, _attentionC, b, _attentionRnnDim);
 
             // Location-sensitive attention: energies over the unpadded encoder steps, softmax, context; cumulative weights.
@@ -232,7 +256,7 @@ internal static unsafe class CpuDecoderLoop
 
             // Decoder LSTM on [attention h, context]; projection and gate on [decoder h, context].
             Concatenate(_decoderInput, _attentionH, _attentionRnnDim, _context, _encoderDim);
-            Product(_decoderGates, _decoderBias, (_decoderInput, _decoderIh, _attentionRnnDim + _encoderDim), (_decoderH, _decoderHh, _decoderRnnDim));
+            LstmProduct(_decoderGates, _decoderBias, _decoderPanels, (_decoderInput, _decoderIh, _attentionRnnDim + _encoderDim), (_decoderH, _decoderHh, _decoderRnnDim));
             Cast.LstmGateMath(_decoderGates, _decoderC, _decoderH, _decoderC, b, _decoderRnnDim);
             Concatenate(_hiddenAndContext, _decoderH, _decoderRnnDim, _context, _encoderDim);
             Product(_projected, _outputBias, (_hiddenAndContext, _output, _decoderRnnDim + _encoderDim));
@@ -284,6 +308,24 @@ internal static unsafe class CpuDecoderLoop
             for (int i = 0; i < terms.Length; i++)
                 raw[i] = new SmallBatchGemv.RawTerm((nint)Address(terms[i].X), (nint)Address(terms[i].W), terms[i].K, terms[i].W.dtype == ScalarType.BFloat16);
             SmallBatchGemv.LinearSumInto(raw, bias, Address(y), _batch, _threads);
+        }
+
+        /// <summary>An LSTM's gate sums [x, h] -> 4H: through its panels when packed, else as <see cref="Product"/>.</summary>
+        private void LstmProduct(float[] y, float[] bias, PanelWeights? panels, (float[] X, Tensor W, int K) input, (float[] X, Tensor W, int K) hidden)
+        {
+            if (panels is null)
+            {
+                Product(y, bias, input, hidden);
+                return;
+            }
+            ReadOnlySpan<nint> inputs = [(nint)Address(input.X), (nint)Address(hidden.X)];
+            SmallBatchGemv.PanelSumInto(panels, inputs, bias, Address(y), _batch, _threads);
+        }
+
+        public void Dispose()
+        {
+            _attentionPanels?.Dispose();
+            _decoderPanels?.Dispose();
         }
 
         /// <summary>Multiplies by this step's keep mask (0 or 2); masks come from libtorch's generator, a block of steps at a time.</summary>

@@ -39,6 +39,10 @@ public sealed class GemvKernelSuite : IBenchmarkSuite
                 var vectors = inputs.Select(x => x.squeeze(0)).ToArray();
                 var outs = shapes.Select(s => empty(1, s.N, dtype: dtype)).ToArray();
                 long bytes = weights.Sum(w => w.numel() * w.element_size());
+                // The decoder loop's layout at batch 1-2: each LSTM's [W_ih | W_hh] packed as 8-row panels.
+                using var attentionPanels = PanelWeights.Pack([weights[0], weights[1]]);
+                using var decoderPanels = PanelWeights.Pack([weights[2], weights[3]]);
+                var batch2 = shapes.Select(s => randn(2, s.K)).ToArray();
                 var kernels = new (string Name, Action Run)[]
                 {
                     ("linear(x, W)", () => { for (int i = 0; i < 4; i++) nn.functional.linear(inputs[i], weights[i]).Dispose(); }),
@@ -51,6 +55,14 @@ public sealed class GemvKernelSuite : IBenchmarkSuite
                         Ours(get_num_threads(), (inputs32[0], weights[0], null), (inputs32[1], weights[1], null)).Dispose();
                         Ours(get_num_threads(), (inputs32[2], weights[2], null), (inputs32[3], weights[3], null)).Dispose();
                     }),
+                    ("SmallBatchGemv, W_ih | W_hh panels", () => Panels(attentionPanels, decoderPanels, inputs32)),
+                    ("SmallBatchGemv, W_ih | W_hh panels, no prefetch", () => WithoutPrefetch(() => Panels(attentionPanels, decoderPanels, inputs32))),
+                    ("batch 2: SmallBatchGemv, W_ih + W_hh fused", () =>
+                    {
+                        Ours(get_num_threads(), (batch2[0], weights[0], null), (batch2[1], weights[1], null)).Dispose();
+                        Ours(get_num_threads(), (batch2[2], weights[2], null), (batch2[3], weights[3], null)).Dispose();
+                    }),
+                    ("batch 2: SmallBatchGemv, W_ih | W_hh panels", () => Panels(attentionPanels, decoderPanels, batch2)),
                     ("batch 4: linear(x, W)", () => { for (int i = 0; i < 4; i++) nn.functional.linear(batch4[i], weights[i]).Dispose(); }),
                     ("batch 4: SmallBatchGemv, W_ih + W_hh fused", () =>
                     {
@@ -81,6 +93,18 @@ public sealed class GemvKernelSuite : IBenchmarkSuite
                     double error4 = (actual4 - expected4).abs().max().item<float>();
                     if (error4 > 1e-3) throw new InvalidOperationException($"SmallBatchGemv differs from linear by {error4} on matrix {i} at batch 4 ({dtype}).");
                 }
+                foreach (var x in new[] { inputs32, batch2 })
+                {
+                    // Panels against row-major, each LSTM's pair summed: the same float32 sums in another order.
+                    var panelled = Panels(attentionPanels, decoderPanels, x);
+                    for (int pair = 0; pair < 2; pair++)
+                    {
+                        using var expected = Ours(1, (x[2 * pair], weights[2 * pair], null), (x[2 * pair + 1], weights[2 * pair + 1], null));
+                        using var actual = tensor(panelled[pair], [x[0].shape[0], shapes[0].N]);
+                        double error = (actual - expected).abs().max().item<float>();
+                        if (error > 1e-3) throw new InvalidOperationException($"Panels differ from the row-major kernel by {error} (pair {pair}, batch {x[0].shape[0]}, {dtype}).");
+                    }
+                }
                 foreach (int t in threads > 1 ? new[] { threads, 1 } : new[] { threads })
                 {
                     set_num_threads(t);
@@ -90,7 +114,7 @@ public sealed class GemvKernelSuite : IBenchmarkSuite
                         table.Add(name, t, dtype.ToString(), bytes / 1e6, min, median, bytes / (min / 1000) / GB);
                     }
                 }
-                foreach (var t in weights.Concat(transposed).Concat(inputs).Concat(inputs32).Concat(vectors).Concat(outs).Concat(batch4).Concat(batch4f)) t.Dispose();
+                foreach (var t in weights.Concat(transposed).Concat(inputs).Concat(inputs32).Concat(batch2).Concat(vectors).Concat(outs).Concat(batch4).Concat(batch4f)) t.Dispose();
             }
             // The fixed cost of one call (checks, output tensor, bias; one thread) on a matrix
             // too small to take time of its own: what a kernel call adds to a decoder step beyond its weight read.
@@ -115,6 +139,24 @@ public sealed class GemvKernelSuite : IBenchmarkSuite
         SmallBatchGemv.PrefetchEnabled = false;
         try { run(); }
         finally { SmallBatchGemv.PrefetchEnabled = true; }
+    }
+
+    private static readonly Dictionary<int, float[][]> PanelOutputs = [];
+    private static readonly Dictionary<int, float[]> Zeros = [];
+
+    /// <summary>Both LSTMs' products through their panels, x_ih and x_hh from <paramref name="x"/> (B, K) float32; the outputs (reused by the next call).</summary>
+    private static unsafe float[][] Panels(PanelWeights attention, PanelWeights decoder, Tensor[] x)
+    {
+        int batch = (int)x[0].shape[0];
+        var panels = new[] { attention, decoder };
+        var outputs = PanelOutputs.TryGetValue(batch, out var kept) ? kept : PanelOutputs[batch] = [new float[batch * attention.Rows], new float[batch * decoder.Rows]];
+        for (int pair = 0; pair < 2; pair++)
+        {
+            fixed (float* output = outputs[pair])
+                SmallBatchGemv.PanelSumInto(panels[pair], [TensorMemory.Address(x[2 * pair]), TensorMemory.Address(x[2 * pair + 1])],
+                    Zeros.TryGetValue(panels[pair].Rows, out var zeros) ? zeros : Zeros[panels[pair].Rows] = new float[panels[pair].Rows], output, batch, get_num_threads());
+        }
+        return outputs;
     }
 
     private static Tensor Ours(int threads, params (Tensor X, Tensor W, Tensor? Bias)[] terms)

@@ -53,6 +53,40 @@ public sealed class CpuDecoderLoopTests
     }
 
     [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
+    public void PanelPackedLstmWeightsDecodeAsRowMajorOnesInMixedPrecision(int batch)
+    {
+        RequireKernel();
+        using var scope = NewDisposeScope();
+        manual_seed(13);
+        using var model = new Tacotron2Model(SyntheticSpeech.TinyConfig);
+        model.eval();
+        model.PrenetDropout = false;
+        model.Precision = Precision.Mixed;
+        var decoder = model.Decoder;
+        // The loop packs at batch 1-2 when each LSTM's bfloat16 pair can be: true of the tiny config's shapes.
+        foreach (var lstm in new[] { decoder.AttentionRnn, decoder.DecoderRnn })
+            Assert.IsTrue(PanelWeights.CanPack([lstm.WeightIh.detach().to(ScalarType.BFloat16), lstm.WeightHh.detach().to(ScalarType.BFloat16)]), "packable LSTM");
+        var (text, lengths) = Text(model, batch, seed: 20 + batch);
+        var options = new Tacotron2InferenceOptions { MaxDecoderSteps = 40, EarlyStopping = false };
+
+        using var panels = model.Infer(text, lengths, options);
+        CpuDecoderLoop.PackPanels = false;
+        Tacotron2InferenceResult rows;
+        try
+        {
+            rows = model.Infer(text, lengths, options);
+        }
+        finally
+        {
+            CpuDecoderLoop.PackPanels = true;
+        }
+
+        using (rows) AssertSame(rows, panels, 1e-4);
+    }
+
+    [TestMethod]
     public void PrenetDropoutIsRepeatableUnderASeedAndChangesWithIt()
     {
         RequireKernel();
