@@ -71,7 +71,8 @@ internal static unsafe class CpuDecoderLoop
         private readonly float[] _v, _denseT;
         private readonly float* _convWeight, _memory, _processedMemory;
 
-        // At batch 1-2 with bfloat16 weights, each LSTM's W_ih and W_hh as panels (null: the row-major product).
+        // At batch 1-2 in a bfloat16 scope, each LSTM's W_ih and W_hh as bfloat16 panels (null: the row-major product;
+        // with panels, the W fields hold the float32 parameters, unused by the products).
         private readonly PanelWeights? _attentionPanels, _decoderPanels;
 
         // Activations, pinned: x rows for the products, LSTM gates and state, attention buffers.
@@ -110,9 +111,30 @@ internal static unsafe class CpuDecoderLoop
             _prenetBias0 = new float[_prenetDim0];
             _prenetBias1 = new float[_prenetDim1];
             var attentionRnn = decoder.AttentionRnn;
+            var decoderRnn = decoder.DecoderRnn;
+            // bfloat16 LSTM matrices (37 MB in the default config, mostly cache-resident) are read faster as panels:
+            // batch-1 products 60 -> 89 GB/s, batch 2 45 -> 65 (gemv-kernels). They are packed straight from the
+            // float32 parameters, rounded as the scope's cast would, so no row-major bfloat16 copy is made. float32
+            // ones (73 MB) would cost a 73 MB copy per decode, and packed they decoded no faster (1.14-1.23 ms/step
+            // either way, three alternating runs of tacotron2-decoder): they stay row-major.
+            Tensor[] attentionPair = [attentionRnn.WeightIh, attentionRnn.WeightHh], decoderPair = [decoderRnn.WeightIh, decoderRnn.WeightHh];
+            if (PackPanels && _batch <= 2 && castScope is { DType: ScalarType.BFloat16 }
+                && PanelWeights.CanPack(attentionPair, ScalarType.BFloat16) && PanelWeights.CanPack(decoderPair, ScalarType.BFloat16))
+            {
+                _attentionPanels = PanelWeights.Pack(attentionPair, ScalarType.BFloat16);
+                try
+                {
+                    _decoderPanels = PanelWeights.Pack(decoderPair, ScalarType.BFloat16);
+                }
+                catch
+                {
+                    _attentionPanels.Dispose();
+                    throw;
+                }
+            }
             _attentionRnnDim = (int)attentionRnn.HiddenSize;
-            _attentionIh = Lstm(attentionRnn.WeightIh);
-            _attentionHh = Lstm(attentionRnn.WeightHh);
+            _attentionIh = _attentionPanels is null ? Lstm(attentionRnn.WeightIh) : attentionRnn.WeightIh;
+            _attentionHh = _attentionPanels is null ? Lstm(attentionRnn.WeightHh) : attentionRnn.WeightHh;
             _attentionBias = Sum(attentionRnn.BiasIh, attentionRnn.BiasHh);
             var attention = decoder.AttentionLayer;
             _query = Layer(attention.QueryWeight);
@@ -125,28 +147,10 @@ internal static unsafe class CpuDecoderLoop
             if (convWeight.shape[1] != 2 || _kernel % 2 == 0) throw new NotSupportedException("The location conv must take 2 channels with an odd kernel.");
             _convWeight = Address(convWeight);
             _denseT = LocationFeatures.TransposeDense(attention.Location.DenseWeight);
-            var decoderRnn = decoder.DecoderRnn;
             _decoderRnnDim = (int)decoderRnn.HiddenSize;
-            _decoderIh = Lstm(decoderRnn.WeightIh);
-            _decoderHh = Lstm(decoderRnn.WeightHh);
+            _decoderIh = _decoderPanels is null ? Lstm(decoderRnn.WeightIh) : decoderRnn.WeightIh;
+            _decoderHh = _decoderPanels is null ? Lstm(decoderRnn.WeightHh) : decoderRnn.WeightHh;
             _decoderBias = Sum(decoderRnn.BiasIh, decoderRnn.BiasHh);
-            // bfloat16 LSTM matrices (37 MB, mostly cache-resident) are read faster as panels: batch-1 products
-            // 58 -> 86 GB/s, batch 2 37 -> 65 (gemv-kernels). float32 ones (73 MB) stream from DRAM either way and
-            // would cost a 73 MB copy per decode, so they stay row-major.
-            if (PackPanels && _batch <= 2 && _attentionIh.dtype == ScalarType.BFloat16
-                && PanelWeights.CanPack([_attentionIh, _attentionHh]) && PanelWeights.CanPack([_decoderIh, _decoderHh]))
-            {
-                _attentionPanels = PanelWeights.Pack([_attentionIh, _attentionHh]);
-                try
-                {
-                    _decoderPanels = PanelWeights.Pack([_decoderIh, _decoderHh]);
-                }
-                catch
-                {
-                    _attentionPanels.Dispose();
-                    throw;
-                }
-            }
             // Projection and gate read the same [h, context]: one product over their stacked rows, cast when the
             // projection alone would be (the 1-row gate never is; in such configs its row is then bfloat16 here).
             var stacked = cat([decoder.Projection.Weight, decoder.Gate.Weight], 0).contiguous();

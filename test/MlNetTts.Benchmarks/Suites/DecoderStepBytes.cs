@@ -32,17 +32,27 @@ public sealed record DecoderStepBytes(long Parameters, long Float32Bytes, long M
             mixedBytes += parameter.numel() * (reduced ? 2 : sizeof(float));
         }
 
-        // Which weights the Mixed decoder really reads as bf16 copies: a one-step decode in a bf16 scope casts each once.
+        // Which weights the Mixed decoder really reads as bf16 copies: a one-step decode in a bf16 scope casts each
+        // once. Packed as panels (batch 1-2), the LSTM matrices are rounded to bf16 while packing rather than cast by
+        // the scope, the same bytes; the count is taken with them row-major.
         var config = model.Config;
         int casts;
-        using (var scope = NewDisposeScope())
-        using (no_grad())
-        using (var cast = CastingScope.Enter(ScalarType.BFloat16))
+        CpuDecoderLoop.PackPanels = false;
+        try
         {
-            var memory = randn(1, encoderSteps, config.EncoderEmbeddingDim);
-            var lengths = full(new long[] { 1 }, encoderSteps, dtype: ScalarType.Int64);
-            using var result = model.Decoder.Infer(memory, lengths, 1, config.GateThreshold, earlyStopping: false);
-            casts = cast.CastCount;
+            using (var scope = NewDisposeScope())
+            using (no_grad())
+            using (var cast = CastingScope.Enter(ScalarType.BFloat16))
+            {
+                var memory = randn(1, encoderSteps, config.EncoderEmbeddingDim);
+                var lengths = full(new long[] { 1 }, encoderSteps, dtype: ScalarType.Int64);
+                using var result = model.Decoder.Infer(memory, lengths, 1, config.GateThreshold, earlyStopping: false);
+                casts = cast.CastCount;
+            }
+        }
+        finally
+        {
+            CpuDecoderLoop.PackPanels = true;
         }
         // Encoder memory (E values) and processed memory (attention_dim values) per encoder step, float32.
         long activations = encoderSteps * (config.EncoderEmbeddingDim + config.AttentionDim) * sizeof(float);

@@ -40,8 +40,8 @@ public sealed class GemvKernelSuite : IBenchmarkSuite
                 var outs = shapes.Select(s => empty(1, s.N, dtype: dtype)).ToArray();
                 long bytes = weights.Sum(w => w.numel() * w.element_size());
                 // The decoder loop's layout at batch 1-2: each LSTM's [W_ih | W_hh] packed as 8-row panels.
-                using var attentionPanels = PanelWeights.Pack([weights[0], weights[1]]);
-                using var decoderPanels = PanelWeights.Pack([weights[2], weights[3]]);
+                using var attentionPanels = PanelWeights.Pack([weights[0], weights[1]], dtype);
+                using var decoderPanels = PanelWeights.Pack([weights[2], weights[3]], dtype);
                 var batch2 = shapes.Select(s => randn(2, s.K)).ToArray();
                 var kernels = new (string Name, Action Run)[]
                 {

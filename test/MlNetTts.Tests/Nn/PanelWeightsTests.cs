@@ -8,12 +8,13 @@ namespace MlNetTts.Tests.Nn;
 public sealed unsafe class PanelWeightsTests
 {
     [TestMethod]
-    [DataRow(true, 1, 1)]
-    [DataRow(true, 1, 2)]
-    [DataRow(true, 2, 2)]
-    [DataRow(false, 1, 2)]
-    [DataRow(false, 2, 1)]
-    public void PanelProductsEqualLibtorchLinearForEitherDtypeBatchAndThreadCount(bool bfloat16, int batch, int threads)
+    [DataRow(ScalarType.BFloat16, ScalarType.BFloat16, 1, 1)]
+    [DataRow(ScalarType.Float32, ScalarType.BFloat16, 1, 2)]
+    [DataRow(ScalarType.Float32, ScalarType.BFloat16, 2, 2)]
+    [DataRow(ScalarType.BFloat16, ScalarType.BFloat16, 2, 1)]
+    [DataRow(ScalarType.Float32, ScalarType.Float32, 1, 2)]
+    [DataRow(ScalarType.Float32, ScalarType.Float32, 2, 1)]
+    public void PanelProductsEqualLibtorchLinearOverTheStoredWeights(ScalarType source, ScalarType storage, int batch, int threads)
     {
         if (!SmallBatchGemv.IsSupported) Assert.Inconclusive("This CPU has no AVX-512; the kernel is not used here.");
         using var scope = NewDisposeScope();
@@ -21,21 +22,45 @@ public sealed unsafe class PanelWeightsTests
         // 129 panels (an odd count, split unevenly between workers) and ~0.5 MB, enough for two workers; float32 K
         // of 3 and 5 chunks exercises the kernel's last odd chunk.
         const int rows = 1032;
-        int[] columns = bfloat16 ? [96, 160] : [48, 80];
-        var dtype = bfloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        var weights = columns.Select(k => randn(rows, k).to(dtype)).ToArray();
+        int[] columns = storage == ScalarType.BFloat16 ? [96, 160] : [48, 80];
+        var weights = columns.Select(k => randn(rows, k).to(source)).ToArray();
         var inputs = columns.Select(k => randn(batch, k)).ToArray();
         var bias = randn(rows);
-        // bfloat16 -> float32 is exact, so float32 linears over the widened weights are the answer.
-        var expected = nn.functional.linear(inputs[0], weights[0].to(ScalarType.Float32), bias) + nn.functional.linear(inputs[1], weights[1].to(ScalarType.Float32));
+        // The stored weights widened to float32 (exact) are what the kernel multiplies by.
+        var stored = weights.Select(w => w.to(storage).to(ScalarType.Float32)).ToArray();
+        var expected = nn.functional.linear(inputs[0], stored[0], bias) + nn.functional.linear(inputs[1], stored[1]);
 
-        using var panels = PanelWeights.Pack(weights);
+        using var panels = PanelWeights.Pack(weights, storage);
         var actual = new float[batch * rows];
         fixed (float* y = actual)
             SmallBatchGemv.PanelSumInto(panels, [TensorMemory.Address(inputs[0]), TensorMemory.Address(inputs[1])], bias.data<float>().ToArray(), y, batch, threads);
 
-        Assert.AreEqual(rows * columns.Sum() * (bfloat16 ? 2 : 4), panels.TotalBytes, "bytes one product reads");
+        Assert.AreEqual(rows * columns.Sum() * (storage == ScalarType.BFloat16 ? 2 : 4), panels.TotalBytes, "bytes one product reads");
         TensorAssert.Close(expected, tensor(actual, [batch, rows]), 1e-4, 1e-5, "panel product");
+    }
+
+    [TestMethod]
+    public void Float32WeightsAreRoundedToBFloat16AsLibtorchCastsThem()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        var weight = randn(16, 64) * 100;
+        // Ties to even both ways, values just past a tie, signed zero, infinities, NaN, the largest float (rounds to
+        // infinity), subnormals.
+        float[] special =
+        [
+            BitConverter.Int32BitsToSingle(0x3F808000), BitConverter.Int32BitsToSingle(0x3F818000), BitConverter.Int32BitsToSingle(0x3F808001),
+            BitConverter.Int32BitsToSingle(unchecked((int)0xBF818000)), -0f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, -float.NaN,
+            float.MaxValue, -float.MaxValue, float.Epsilon, BitConverter.Int32BitsToSingle(0x00018000), 1e-40f,
+        ];
+        weight[0, ..special.Length] = tensor(special);
+
+        using var rounded = PanelWeights.Pack([weight], ScalarType.BFloat16);
+        using var cast = PanelWeights.Pack([weight.to(ScalarType.BFloat16)], ScalarType.BFloat16);
+
+        var ours = new ReadOnlySpan<byte>(rounded.Panel(0, 0), (int)rounded.TotalBytes);
+        var libtorch = new ReadOnlySpan<byte>(cast.Panel(0, 0), (int)cast.TotalBytes);
+        Assert.IsTrue(ours.SequenceEqual(libtorch), "every bfloat16 bit pattern as libtorch's cast gives it");
     }
 
     [TestMethod]
@@ -43,24 +68,28 @@ public sealed unsafe class PanelWeightsTests
     {
         using var scope = NewDisposeScope();
         var good = zeros(16, 64, dtype: ScalarType.BFloat16);
-        Assert.IsTrue(PanelWeights.CanPack([good, zeros(16, 32, dtype: ScalarType.BFloat16)]), "bfloat16, 2 panels, 64-byte rows");
-        Assert.IsTrue(PanelWeights.CanPack([zeros(8, 16)]), "float32 rows of one 64-byte chunk");
-        var refused = new (string Why, Tensor[] Weights)[]
+        Assert.IsTrue(PanelWeights.CanPack([good, zeros(16, 32, dtype: ScalarType.BFloat16)], ScalarType.BFloat16), "bfloat16, 2 panels, 64-byte rows");
+        Assert.IsTrue(PanelWeights.CanPack([zeros(8, 16)], ScalarType.Float32), "float32 rows of one 64-byte chunk");
+        Assert.IsTrue(PanelWeights.CanPack([zeros(8, 32)], ScalarType.BFloat16), "float32 stored as bfloat16");
+        var refused = new (string Why, Tensor[] Weights, ScalarType Storage)[]
         {
-            ("rows not a multiple of 8", [zeros(12, 64, dtype: ScalarType.BFloat16)]),
-            ("bfloat16 rows not whole 64-byte chunks", [zeros(16, 40, dtype: ScalarType.BFloat16)]),
-            ("float32 rows not whole 64-byte chunks", [zeros(16, 24)]),
-            ("two dtypes", [good, zeros(16, 64)]),
-            ("two row counts", [good, zeros(24, 64, dtype: ScalarType.BFloat16)]),
-            ("a transposed (non-contiguous) matrix", [zeros(64, 16, dtype: ScalarType.BFloat16).t()]),
-            ("float16", [zeros(16, 64, dtype: ScalarType.Float16)]),
-            ("a vector", [zeros(64)]),
-            ("no terms", []),
+            ("rows not a multiple of 8", [zeros(12, 64, dtype: ScalarType.BFloat16)], ScalarType.BFloat16),
+            ("bfloat16 rows not whole 64-byte chunks", [zeros(16, 40, dtype: ScalarType.BFloat16)], ScalarType.BFloat16),
+            ("float32 rows not whole 64-byte chunks", [zeros(16, 24)], ScalarType.Float32),
+            ("float32 stored as bfloat16, K not a multiple of 32", [zeros(16, 48)], ScalarType.BFloat16),
+            ("bfloat16 stored as float32", [good], ScalarType.Float32),
+            ("two dtypes", [good, zeros(16, 64)], ScalarType.BFloat16),
+            ("two row counts", [good, zeros(24, 64, dtype: ScalarType.BFloat16)], ScalarType.BFloat16),
+            ("a transposed (non-contiguous) matrix", [zeros(64, 16, dtype: ScalarType.BFloat16).t()], ScalarType.BFloat16),
+            ("float16", [zeros(16, 64, dtype: ScalarType.Float16)], ScalarType.BFloat16),
+            ("float16 storage", [zeros(16, 64)], ScalarType.Float16),
+            ("a vector", [zeros(64)], ScalarType.Float32),
+            ("no terms", [], ScalarType.BFloat16),
         };
-        foreach (var (why, weights) in refused)
+        foreach (var (why, weights, storage) in refused)
         {
-            Assert.IsFalse(PanelWeights.CanPack(weights), why);
-            var error = Assert.ThrowsExactly<ArgumentException>(() => PanelWeights.Pack(weights).Dispose(), why);
+            Assert.IsFalse(PanelWeights.CanPack(weights, storage), why);
+            var error = Assert.ThrowsExactly<ArgumentException>(() => PanelWeights.Pack(weights, storage).Dispose(), why);
             StringAssert.Contains(error.Message, "multiple of 8", why);
         }
     }
