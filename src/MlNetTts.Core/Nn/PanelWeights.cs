@@ -10,9 +10,12 @@ namespace MlNetTts.Nn;
 /// panels of 8 output rows, each panel of a term one contiguous run holding every 64-byte column chunk of its 8 rows
 /// in turn, stored as float32 or bfloat16. Row-major, a panel is 8 rows read side by side: 8 separate streams of
 /// 1.5-6 KB, too short for the hardware prefetcher to run ahead of, so the kernel read cache-resident bfloat16
-/// weights at ~60 GB/s against a plain read's ~120 on the AMD EPYC VM; as panels it reaches ~85 (gemv-kernels,
-/// docs/performance.md). Packed once per decode, converting float32 weights to bfloat16 on the way exactly as
-/// libtorch's cast rounds (so no separate cast is made), into blocks kept for the next decode.
+/// weights at 53-82 GB/s against a plain read's 82-148 on the AMD EPYC VM; as panels at 68-104 (gemv-kernels, three
+/// runs, docs/performance.md). Packed once per decode, converting float32 weights to bfloat16 on the way exactly as
+/// libtorch's cast rounds (so no separate cast is made), into blocks kept for the next decode. Float32 storage serves
+/// that suite's comparison: the decoder packs only bfloat16 (float32 panels decoded no faster). Batch 3 and up stays
+/// row-major: there four items' FMAs bound the product, and a 4-row x 4-item panel kernel measured the same (41-45
+/// against 43-44 GB/s at batch 4).
 /// </summary>
 internal sealed unsafe class PanelWeights : IDisposable
 {

@@ -15,6 +15,8 @@ namespace MlNetTts.Nn;
 /// (the gemv-kernels benchmark suite). Accumulation is float32 (fused multiply-add over 16-lane vectors), as
 /// oneDNN's bf16 kernels accumulate; activations stay float32 rather than being rounded to bfloat16 first.
 /// Only for inference: there is no autograd graph, so callers take this path only when gradients are off.
+/// Row-major weights go through <see cref="LinearSum"/> / <see cref="LinearSumInto"/>; weights packed once as
+/// <see cref="PanelWeights"/> (the decoder's bfloat16 LSTM matrices at batch 1-2) through <see cref="PanelSumInto"/>.
 /// </summary>
 internal static unsafe class SmallBatchGemv
 {
