@@ -42,7 +42,7 @@ internal static class SynthesizeCommand
         var sharpening = CliOptions.NonNegative("--mel-sharpening", 0, "Sharpen each mel along time before vocoding (unsharp masking: frame-to-frame changes x (1 + amount)); 0 = off, as the reference. Default: the voice's (0 for --tacotron2).");
         var melFMax = CliOptions.NonNegative("--mel-fmax", 8000, "Highest mel frequency (Hz) the Tacotron 2 was trained with (Griffin-Lim's mel inversion).");
         var maxSteps = new Option<int?>("--max-decoder-steps") { Description = "Decoder step cap (default: the checkpoint's max_decoder_steps)." };
-        var batchSize = CliOptions.PositiveInt("--batch-size", 1, "Sentences decoded together (a line's audio does not depend on the others in its batch).", "-bs");
+        var batchSize = CliOptions.PositiveInt("--batch-size", 1, "Sentences decoded together. No line reads another's text, but the prenet's always-on dropout draws its masks per batch, so a line can sound slightly different at another batch size (--seed makes a run repeatable).", "-bs");
         var precision = CliOptions.Choice("--precision", "fp32", "fp32, or mixed (bf16 on CPU, fp16 on CUDA for matmuls and convolutions).", "fp32", "mixed");
         var maxLength = CliOptions.PositiveInt("--max-sentence-length", SentenceSplitterOptions.DefaultMaxLength, "Longest piece (characters) spoken at once; longer sentences are cut at clause marks.");
         var pause = CliOptions.NonNegative("--sentence-pause", 0.2, "Silence (s) between the sentences of one line.");
