@@ -167,6 +167,79 @@ public sealed class MelToAudioTests
     }
 
     [TestMethod]
+    public void AZipWrittenBeforeMelSharpeningExistedLoadsWithSharpeningOff()
+    {
+        var ml = new MLContext(seed: 3);
+        var mels = ml.Data.LoadFromEnumerable(Mels(MelSettings.Default.MelChannels, 12, 9));
+        var current = ml.Transforms.MelToAudioGriffinLim(iterations: 2).Fit(mels);
+        var expected = SpeechFixture.ReadVectors(current.Transform(mels), "Audio");
+        var zip = Path.Combine(Path.GetTempPath(), $"mlnettts-format1-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(current, mels.Schema, zip);
+            // The transformer's entry rewritten as format 0x00010001 wrote it: the same fields, no sharpening amount.
+            ReplaceTransformerEntry(zip, ml, ctx =>
+            {
+                ctx.SetVersionInfo(new VersionInfo("TTSMELAU", 0x00010001, 0x00010001, 0x00010001,
+                    loaderSignature: MelToAudioTransformer.LoaderSignature, loaderAssemblyName: typeof(MelToAudioTransformer).Assembly.FullName));
+                ctx.SaveNonEmptyString(current.OutputColumnName);
+                ctx.SaveNonEmptyString(current.InputColumnName);
+                var w = ctx.Writer;
+                w.Write((int)current.Vocoder);
+                w.Write(current.Sigma);
+                w.Write(current.DenoiserStrength);
+                w.Write(current.GriffinLimIterations);
+                w.Write((int)current.Precision);
+                w.Write(current.Seed);
+                w.Write(current.FallbackMelSettings is not null);
+                if (current.FallbackMelSettings is { } m)
+                {
+                    w.Write(m.SampleRate); w.Write(m.FilterLength); w.Write(m.HopLength); w.Write(m.WinLength); w.Write(m.MelChannels); w.Write(m.FMin); w.Write(m.FMax);
+                }
+            });
+
+            var loaded = (MelToAudioTransformer)new MLContext(seed: 9).Model.Load(zip, out _);
+
+            Assert.AreEqual(0.0, loaded.MelSharpening, "no sharpening before the field existed");
+            Assert.AreEqual(2, loaded.GriffinLimIterations);
+            var again = SpeechFixture.ReadVectors(loaded.Transform(mels), "Audio");
+            for (int i = 0; i < expected.Count; i++) CollectionAssert.AreEqual(expected[i], again[i], $"row {i} from the old format");
+        }
+        finally
+        {
+            File.Delete(zip);
+        }
+    }
+
+    /// <summary>
+    /// Swaps the entry of a transformer saved alone by <c>Model.Save</c> (ML.NET keeps it in TransformerChain/Model.key)
+    /// for one <paramref name="write"/> produces.
+    /// </summary>
+    private static void ReplaceTransformerEntry(string zip, MLContext ml, Action<ModelSaveContext> write)
+    {
+        using var written = new MemoryStream();
+        using (var writer = RepositoryWriter.CreateNew(written, ml))
+        {
+            using (var ctx = new ModelSaveContext(writer, "Model", "Model.key"))
+            {
+                write(ctx);
+                ctx.Done();
+            }
+            writer.Commit();
+        }
+        written.Position = 0;
+        using var source = new System.IO.Compression.ZipArchive(written, System.IO.Compression.ZipArchiveMode.Read);
+        using var target = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Update);
+        var entry = source.Entries.Single(e => e.FullName.Replace('\\', '/') == "Model/Model.key");
+        var old = target.Entries.Single(e => e.FullName.Replace('\\', '/') == "TransformerChain/Model.key");
+        string name = old.FullName;
+        old.Delete();
+        using var from = entry.Open();
+        using var to = target.CreateEntry(name).Open();
+        from.CopyTo(to);
+    }
+
+    [TestMethod]
     public void ANegativeMelSharpeningIsRefusedByName()
     {
         var ml = new MLContext(seed: 1);
