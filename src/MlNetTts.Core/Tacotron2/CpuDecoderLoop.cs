@@ -117,24 +117,13 @@ internal static unsafe class CpuDecoderLoop
             // float32 parameters, rounded as the scope's cast would, so no row-major bfloat16 copy is made. float32
             // ones (73 MB) would cost a 73 MB copy per decode, and packed they decoded no faster (1.14-1.23 ms/step
             // either way, three alternating runs of tacotron2-decoder): they stay row-major.
+            // (Packed last, once nothing below can throw.)
             Tensor[] attentionPair = [attentionRnn.WeightIh, attentionRnn.WeightHh], decoderPair = [decoderRnn.WeightIh, decoderRnn.WeightHh];
-            if (PackPanels && _batch <= 2 && castScope is { DType: ScalarType.BFloat16 }
-                && PanelWeights.CanPack(attentionPair, ScalarType.BFloat16) && PanelWeights.CanPack(decoderPair, ScalarType.BFloat16))
-            {
-                _attentionPanels = PanelWeights.Pack(attentionPair, ScalarType.BFloat16);
-                try
-                {
-                    _decoderPanels = PanelWeights.Pack(decoderPair, ScalarType.BFloat16);
-                }
-                catch
-                {
-                    _attentionPanels.Dispose();
-                    throw;
-                }
-            }
+            bool panels = PackPanels && _batch <= 2 && castScope is { DType: ScalarType.BFloat16 }
+                && PanelWeights.CanPack(attentionPair, ScalarType.BFloat16) && PanelWeights.CanPack(decoderPair, ScalarType.BFloat16);
             _attentionRnnDim = (int)attentionRnn.HiddenSize;
-            _attentionIh = _attentionPanels is null ? Lstm(attentionRnn.WeightIh) : attentionRnn.WeightIh;
-            _attentionHh = _attentionPanels is null ? Lstm(attentionRnn.WeightHh) : attentionRnn.WeightHh;
+            _attentionIh = panels ? attentionRnn.WeightIh : Lstm(attentionRnn.WeightIh);
+            _attentionHh = panels ? attentionRnn.WeightHh : Lstm(attentionRnn.WeightHh);
             _attentionBias = Sum(attentionRnn.BiasIh, attentionRnn.BiasHh);
             var attention = decoder.AttentionLayer;
             _query = Layer(attention.QueryWeight);
@@ -148,8 +137,8 @@ internal static unsafe class CpuDecoderLoop
             _convWeight = Address(convWeight);
             _denseT = LocationFeatures.TransposeDense(attention.Location.DenseWeight);
             _decoderRnnDim = (int)decoderRnn.HiddenSize;
-            _decoderIh = _decoderPanels is null ? Lstm(decoderRnn.WeightIh) : decoderRnn.WeightIh;
-            _decoderHh = _decoderPanels is null ? Lstm(decoderRnn.WeightHh) : decoderRnn.WeightHh;
+            _decoderIh = panels ? decoderRnn.WeightIh : Lstm(decoderRnn.WeightIh);
+            _decoderHh = panels ? decoderRnn.WeightHh : Lstm(decoderRnn.WeightHh);
             _decoderBias = Sum(decoderRnn.BiasIh, decoderRnn.BiasHh);
             // Projection and gate read the same [h, context]: one product over their stacked rows, cast when the
             // projection alone would be (the 1-row gate never is; in such configs its row is then bfloat16 here).
@@ -190,6 +179,19 @@ internal static unsafe class CpuDecoderLoop
             _hiddenAndContext = Pinned(b * (_decoderRnnDim + _encoderDim));
             _projected = Pinned(b * (_frameSize + 1));
             _dropoutMasks = _dropout ? Pinned(DropoutBlockSteps * b * (_prenetDim0 + _prenetDim1)) : [];
+            if (panels)
+            {
+                _attentionPanels = PanelWeights.Pack(attentionPair, ScalarType.BFloat16);
+                try
+                {
+                    _decoderPanels = PanelWeights.Pack(decoderPair, ScalarType.BFloat16);
+                }
+                catch
+                {
+                    _attentionPanels.Dispose();
+                    throw;
+                }
+            }
         }
 
         public DecoderInference Decode(int maxDecoderSteps, float gateThreshold, bool earlyStopping, CancellationToken cancellationToken)
