@@ -113,7 +113,8 @@ internal static unsafe class CpuDecoderLoop
             var attentionRnn = decoder.AttentionRnn;
             var decoderRnn = decoder.DecoderRnn;
             // bfloat16 LSTM matrices (37 MB in the default config, mostly cache-resident) are read faster as panels:
-            // batch-1 products 60 -> 89 GB/s, batch 2 45 -> 65 (gemv-kernels). They are packed straight from the
+            // batch-1 products 53-82 -> 68-104 GB/s, batch 2 40-57 -> 57-84 (gemv-kernels, three runs, docs/performance.md;
+            // batch 3 and up gained nothing, see PanelWeights). They are packed straight from the
             // float32 parameters, rounded as the scope's cast would, so no row-major bfloat16 copy is made. float32
             // ones (73 MB) would cost a 73 MB copy per decode, and packed they decoded no faster (1.14-1.23 ms/step
             // either way, three alternating runs of tacotron2-decoder): they stay row-major.
