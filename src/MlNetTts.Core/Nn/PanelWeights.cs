@@ -8,13 +8,13 @@ namespace MlNetTts.Nn;
 /// <summary>
 /// The weights of one product Σ_p x_p W_p^T (each W_p (N, K_p)) copied into the order a batch-1/2 GEMV reads them:
 /// panels of 8 output rows, each panel of a term one contiguous run holding every 64-byte column chunk of its 8 rows
-/// in turn, stored as float32 or bfloat16. Row-major, a panel is 8 rows read side by side: 8 separate streams of
+/// in turn, stored as bfloat16. Row-major, a panel is 8 rows read side by side: 8 separate streams of
 /// 1.5-6 KB, too short for the hardware prefetcher to run ahead of, so the kernel read cache-resident bfloat16
 /// weights at 53-82 GB/s against a plain read's 82-148 on the AMD EPYC VM; as panels at 68-104 (gemv-kernels, three
 /// runs, docs/performance.md). Packed once per decode, converting float32 weights to bfloat16 on the way exactly as
-/// libtorch's cast rounds (so no separate cast is made), into blocks kept for the next decode. Float32 storage serves
-/// that suite's comparison: the decoder packs only bfloat16 (float32 panels decoded no faster). Batch 3 and up stays
-/// row-major: there four items' FMAs bound the product, and a 4-row x 4-item panel kernel measured the same (41-45
+/// libtorch's cast rounds (so no separate cast is made), into blocks kept for the next decode. Float32 weights stay
+/// row-major (as float32 panels they decoded no faster, docs/performance.md), and so does batch 3 and up: there
+/// four items' FMAs bound the product, and a 4-row x 4-item panel kernel measured the same (41-45
 /// against 43-44 GB/s at batch 4).
 /// </summary>
 internal sealed unsafe class PanelWeights : IDisposable
@@ -27,11 +27,10 @@ internal sealed unsafe class PanelWeights : IDisposable
 
     private readonly PooledBlock[] _blocks;
 
-    private PanelWeights(int rows, int[] columns, bool bfloat16)
+    private PanelWeights(int rows, int[] columns)
     {
         Rows = rows;
         Columns = columns;
-        BFloat16 = bfloat16;
         _blocks = new PooledBlock[columns.Length];
         for (int p = 0; p < columns.Length; p++) _blocks[p] = BlockPool.Rent((long)rows * columns[p] * ElementSize);
     }
@@ -42,11 +41,11 @@ internal sealed unsafe class PanelWeights : IDisposable
     /// <summary>K_p of each term.</summary>
     public int[] Columns { get; }
 
-    /// <summary>Whether the elements are bfloat16 (otherwise float32).</summary>
-    public bool BFloat16 { get; }
+    /// <summary>Bytes per element (bfloat16).</summary>
+    public const int ElementSize = 2;
 
-    /// <summary>Bytes per element.</summary>
-    public int ElementSize => BFloat16 ? 2 : 4;
+    /// <summary>Elements of one row within a chunk.</summary>
+    public const int ChunkElements = ChunkBytes / ElementSize;
 
     /// <summary>Bytes of every panel: what one product reads.</summary>
     public long TotalBytes => (long)Rows * Columns.Sum() * ElementSize;
@@ -56,45 +55,43 @@ internal sealed unsafe class PanelWeights : IDisposable
         (byte*)_blocks[term].Address + (long)panel * PanelRows * Columns[term] * ElementSize;
 
     /// <summary>
-    /// Whether <see cref="Pack"/> takes these into <paramref name="storage"/>: contiguous 2-D CPU tensors of one
-    /// dtype (float32, or bfloat16 stored as bfloat16), one N that is a multiple of <see cref="PanelRows"/>, every
-    /// K a whole number of 64-byte chunks of the stored type.
+    /// Whether <see cref="Pack"/> takes these: contiguous 2-D CPU tensors of one dtype (float32 or bfloat16), one N
+    /// that is a multiple of <see cref="PanelRows"/>, every K a multiple of <see cref="ChunkElements"/>.
     /// </summary>
-    public static bool CanPack(ReadOnlySpan<Tensor> weights, ScalarType storage)
+    public static bool CanPack(ReadOnlySpan<Tensor> weights)
     {
-        if (weights.Length == 0 || storage is not (ScalarType.Float32 or ScalarType.BFloat16)) return false;
+        if (weights.Length == 0) return false;
         var dtype = weights[0].dtype;
-        if (!(dtype == ScalarType.Float32 || dtype == ScalarType.BFloat16 && storage == ScalarType.BFloat16)) return false;
-        int elementsPerChunk = ChunkBytes / (storage == ScalarType.BFloat16 ? 2 : 4);
+        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16)) return false;
         long rows = weights[0].dim() == 2 ? weights[0].shape[0] : -1;
         if (rows < PanelRows || rows % PanelRows != 0 || rows > int.MaxValue) return false;
         foreach (var w in weights)
         {
             if (w.device_type != TorchSharp.DeviceType.CPU || w.dtype != dtype || w.dim() != 2 || !w.is_contiguous()) return false;
-            if (w.shape[0] != rows || w.shape[1] < 1 || w.shape[1] % elementsPerChunk != 0 || w.shape[1] > int.MaxValue) return false;
+            if (w.shape[0] != rows || w.shape[1] < 1 || w.shape[1] % ChunkElements != 0 || w.shape[1] > int.MaxValue) return false;
         }
         return true;
     }
 
     /// <summary>
-    /// Copies the weights into panel order (see the type's summary) as <paramref name="storage"/>; float32 to
-    /// bfloat16 rounds to nearest even as libtorch's cast does. The tensors are only read.
+    /// Copies the weights into panel order (see the type's summary) as bfloat16; float32 ones round to nearest even
+    /// as libtorch's cast does. The tensors are only read.
     /// </summary>
-    public static PanelWeights Pack(ReadOnlySpan<Tensor> weights, ScalarType storage)
+    public static PanelWeights Pack(ReadOnlySpan<Tensor> weights)
     {
-        if (!CanPack(weights, storage))
-            throw new ArgumentException("Panel packing takes contiguous 2-D CPU float32 weights (or bfloat16 ones stored as bfloat16) with one row count (a multiple of 8) and rows of whole 64-byte chunks (bfloat16: K a multiple of 32, float32: of 16).", nameof(weights));
+        if (!CanPack(weights))
+            throw new ArgumentException("Panel packing takes contiguous 2-D CPU float32 or bfloat16 weights with one row count (a multiple of 8) and K a multiple of 32 (rows of whole 64-byte bfloat16 chunks).", nameof(weights));
         var columns = new int[weights.Length];
         for (int p = 0; p < weights.Length; p++) columns[p] = (int)weights[p].shape[1];
-        var packed = new PanelWeights((int)weights[0].shape[0], columns, storage == ScalarType.BFloat16);
+        var packed = new PanelWeights((int)weights[0].shape[0], columns);
         try
         {
             int panels = packed.Rows / PanelRows;
             for (int p = 0; p < weights.Length; p++)
             {
-                bool round = packed.BFloat16 && weights[p].dtype == ScalarType.Float32;
-                int sourceSize = round ? 4 : packed.ElementSize;
-                long sourceRowBytes = (long)columns[p] * sourceSize, chunkSourceBytes = ChunkBytes / packed.ElementSize * sourceSize;
+                bool round = weights[p].dtype == ScalarType.Float32;
+                int sourceSize = round ? sizeof(float) : ElementSize;
+                long sourceRowBytes = (long)columns[p] * sourceSize, chunkSourceBytes = ChunkElements * sourceSize;
                 byte* source = (byte*)TensorMemory.Address(weights[p]);
                 for (int panel = 0; panel < panels; panel++)
                 {

@@ -89,8 +89,7 @@ internal static unsafe class SmallBatchGemv
             long scratch = 0;
             foreach (var (x, w, _) in terms)
                 if (w.dtype == ScalarType.BFloat16) scratch += x.numel();
-            if (scratch > 0 && (_scratch is null || _scratch.Length < scratch))
-                _scratch = GC.AllocateUninitializedArray<float>((int)scratch, pinned: true);
+            EnsureScratch(scratch);
             var packed = new Term[terms.Length];
             for (int p = 0; p < terms.Length; p++)
             {
@@ -141,8 +140,7 @@ internal static unsafe class SmallBatchGemv
             if (t.BFloat16) scratch += (long)batch * t.K;
             weightBytes += (long)rows * t.K * (t.BFloat16 ? 2 : 4);
         }
-        if (scratch > 0 && (_scratch is null || _scratch.Length < scratch))
-            _scratch = GC.AllocateUninitializedArray<float>((int)scratch, pinned: true);
+        EnsureScratch(scratch);
         var packed = new Term[terms.Length];
         int splitOffset = 0;
         for (int p = 0; p < terms.Length; p++)
@@ -162,24 +160,19 @@ internal static unsafe class SmallBatchGemv
     internal static void PanelSumInto(PanelWeights weights, ReadOnlySpan<nint> inputs, float[] bias, float* y, int batch, int threads)
     {
         Debug.Assert(IsSupported && batch is 1 or 2 && inputs.Length == weights.Columns.Length && bias.Length == weights.Rows);
+        long scratch = 0;
+        foreach (int k in weights.Columns) scratch += (long)batch * k;
+        EnsureScratch(scratch);
         var xs = new nint[inputs.Length];
-        if (weights.BFloat16)
+        int splitOffset = 0;
+        for (int p = 0; p < inputs.Length; p++)
         {
-            long scratch = 0;
-            foreach (int k in weights.Columns) scratch += (long)batch * k;
-            if (_scratch is null || _scratch.Length < scratch)
-                _scratch = GC.AllocateUninitializedArray<float>((int)scratch, pinned: true);
-            int splitOffset = 0;
-            for (int p = 0; p < inputs.Length; p++)
-            {
-                int k = weights.Columns[p];
-                xs[p] = SplitEvenOdd(new ReadOnlySpan<float>((float*)inputs[p], batch * k), batch, k, ref splitOffset);
-            }
+            int k = weights.Columns[p];
+            xs[p] = SplitEvenOdd(new ReadOnlySpan<float>((float*)inputs[p], batch * k), batch, k, ref splitOffset);
         }
-        else inputs.CopyTo(xs);
 
         int panels = weights.Rows / PanelWeights.PanelRows;
-        int parts = (int)Math.Clamp(Math.Min(threads, weights.TotalBytes / MinBytesPerWorker), 1, panels);
+        int parts = Workers(threads, weights.TotalBytes, panels);
         nint output = (nint)y;
         if (parts == 1)
         {
@@ -203,16 +196,8 @@ internal static unsafe class SmallBatchGemv
                 byte* w = weights.Panel(p, panel);
                 int k = weights.Columns[p];
                 float* x = (float*)xs[p];
-                if (weights.BFloat16)
-                {
-                    if (batch == 1) PanelBFloat16(w, x, k, sums);
-                    else PanelBFloat16x2(w, x, x + k, k, sums);
-                }
-                else
-                {
-                    if (batch == 1) PanelFloat32(w, x, k, sums);
-                    else PanelFloat32x2(w, x, x + k, k, sums);
-                }
+                if (batch == 1) PanelBFloat16(w, x, k, sums);
+                else PanelBFloat16x2(w, x, x + k, k, sums);
             }
             int row = panel * rows;
             for (int b = 0; b < batch; b++)
@@ -311,87 +296,6 @@ internal static unsafe class SmallBatchGemv
         sums[12] += Vector512.Sum(b4); sums[13] += Vector512.Sum(b5); sums[14] += Vector512.Sum(b6); sums[15] += Vector512.Sum(b7);
     }
 
-    /// <summary>
-    /// One term of one float32 panel against one item: two chunks per pass into separate sums (16 in flight, so the
-    /// adds are not waiting on each other's latency), then a last odd chunk.
-    /// </summary>
-    private static void PanelFloat32(byte* w, float* x, int k, Span<float> sums)
-    {
-        var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero; var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
-        var a4 = Vector512<float>.Zero; var a5 = Vector512<float>.Zero; var a6 = Vector512<float>.Zero; var a7 = Vector512<float>.Zero;
-        var c0 = Vector512<float>.Zero; var c1 = Vector512<float>.Zero; var c2 = Vector512<float>.Zero; var c3 = Vector512<float>.Zero;
-        var c4 = Vector512<float>.Zero; var c5 = Vector512<float>.Zero; var c6 = Vector512<float>.Zero; var c7 = Vector512<float>.Zero;
-        float* v = (float*)w;
-        int i = 0;
-        for (; i + 32 <= k; i += 32, v += 2 * 8 * 16)
-        {
-            PrefetchAhead((byte*)v);
-            PrefetchAhead((byte*)(v + 8 * 16));
-            var xv = Vector512.Load(x + i);
-            a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(v), xv, a0);
-            a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 16), xv, a1);
-            a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 32), xv, a2);
-            a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 48), xv, a3);
-            a4 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 64), xv, a4);
-            a5 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 80), xv, a5);
-            a6 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 96), xv, a6);
-            a7 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 112), xv, a7);
-            xv = Vector512.Load(x + i + 16);
-            c0 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 128), xv, c0);
-            c1 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 144), xv, c1);
-            c2 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 160), xv, c2);
-            c3 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 176), xv, c3);
-            c4 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 192), xv, c4);
-            c5 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 208), xv, c5);
-            c6 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 224), xv, c6);
-            c7 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 240), xv, c7);
-        }
-        if (i < k)
-        {
-            var xv = Vector512.Load(x + i);
-            a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(v), xv, a0);
-            a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 16), xv, a1);
-            a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 32), xv, a2);
-            a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 48), xv, a3);
-            a4 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 64), xv, a4);
-            a5 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 80), xv, a5);
-            a6 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 96), xv, a6);
-            a7 = Avx512F.FusedMultiplyAdd(Vector512.Load(v + 112), xv, a7);
-        }
-        sums[0] += Vector512.Sum(a0 + c0); sums[1] += Vector512.Sum(a1 + c1);
-        sums[2] += Vector512.Sum(a2 + c2); sums[3] += Vector512.Sum(a3 + c3);
-        sums[4] += Vector512.Sum(a4 + c4); sums[5] += Vector512.Sum(a5 + c5);
-        sums[6] += Vector512.Sum(a6 + c6); sums[7] += Vector512.Sum(a7 + c7);
-    }
-
-    /// <summary><see cref="PanelFloat32"/> for two items: each weight loaded once for both, 16 sums.</summary>
-    private static void PanelFloat32x2(byte* w, float* x0, float* x1, int k, Span<float> sums)
-    {
-        var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero; var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
-        var a4 = Vector512<float>.Zero; var a5 = Vector512<float>.Zero; var a6 = Vector512<float>.Zero; var a7 = Vector512<float>.Zero;
-        var b0 = Vector512<float>.Zero; var b1 = Vector512<float>.Zero; var b2 = Vector512<float>.Zero; var b3 = Vector512<float>.Zero;
-        var b4 = Vector512<float>.Zero; var b5 = Vector512<float>.Zero; var b6 = Vector512<float>.Zero; var b7 = Vector512<float>.Zero;
-        float* v = (float*)w;
-        for (int i = 0; i < k; i += 16, v += 8 * 16)
-        {
-            PrefetchAhead((byte*)v);
-            var y0 = Vector512.Load(x0 + i);
-            var y1 = Vector512.Load(x1 + i);
-            var t = Vector512.Load(v); a0 = Avx512F.FusedMultiplyAdd(t, y0, a0); b0 = Avx512F.FusedMultiplyAdd(t, y1, b0);
-            t = Vector512.Load(v + 16); a1 = Avx512F.FusedMultiplyAdd(t, y0, a1); b1 = Avx512F.FusedMultiplyAdd(t, y1, b1);
-            t = Vector512.Load(v + 32); a2 = Avx512F.FusedMultiplyAdd(t, y0, a2); b2 = Avx512F.FusedMultiplyAdd(t, y1, b2);
-            t = Vector512.Load(v + 48); a3 = Avx512F.FusedMultiplyAdd(t, y0, a3); b3 = Avx512F.FusedMultiplyAdd(t, y1, b3);
-            t = Vector512.Load(v + 64); a4 = Avx512F.FusedMultiplyAdd(t, y0, a4); b4 = Avx512F.FusedMultiplyAdd(t, y1, b4);
-            t = Vector512.Load(v + 80); a5 = Avx512F.FusedMultiplyAdd(t, y0, a5); b5 = Avx512F.FusedMultiplyAdd(t, y1, b5);
-            t = Vector512.Load(v + 96); a6 = Avx512F.FusedMultiplyAdd(t, y0, a6); b6 = Avx512F.FusedMultiplyAdd(t, y1, b6);
-            t = Vector512.Load(v + 112); a7 = Avx512F.FusedMultiplyAdd(t, y0, a7); b7 = Avx512F.FusedMultiplyAdd(t, y1, b7);
-        }
-        sums[0] += Vector512.Sum(a0); sums[1] += Vector512.Sum(a1); sums[2] += Vector512.Sum(a2); sums[3] += Vector512.Sum(a3);
-        sums[4] += Vector512.Sum(a4); sums[5] += Vector512.Sum(a5); sums[6] += Vector512.Sum(a6); sums[7] += Vector512.Sum(a7);
-        sums[8] += Vector512.Sum(b0); sums[9] += Vector512.Sum(b1); sums[10] += Vector512.Sum(b2); sums[11] += Vector512.Sum(b3);
-        sums[12] += Vector512.Sum(b4); sums[13] += Vector512.Sum(b5); sums[14] += Vector512.Sum(b6); sums[15] += Vector512.Sum(b7);
-    }
-
     /// <summary>A 32-bit lane of two bfloat16 values as float32: element 2j (low half, shifted up) and 2j+1 (high half).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Widen(Vector512<uint> lanes, Vector512<uint> highHalf, out Vector512<float> even, out Vector512<float> odd)
@@ -429,7 +333,7 @@ internal static unsafe class SmallBatchGemv
         // A worker per 128 KB of weights at most: below that, handing rows to another thread costs more than it saves.
         // In the decoder loop the helper is usually still spinning from the previous call, so the small products
         // (query, projection, prenet: 0.1-0.5 MB) gain from splitting too (1 MB before; step 1-7% faster in median).
-        int parts = (int)Math.Clamp(Math.Min(threads, weightBytes / MinBytesPerWorker), 1, Math.Max(1, rows / RowBlock));
+        int parts = Workers(threads, weightBytes, Math.Max(1, rows / RowBlock));
         if (parts == 1)
         {
             Rows(packed, bias, output, batch, rows, 0, rows);
@@ -438,6 +342,20 @@ internal static unsafe class SmallBatchGemv
         int chunk = (rows / parts + RowBlock - 1) / RowBlock * RowBlock;
         KernelWorkers.Run(parts,
             part => Rows(packed, bias, output, batch, rows, Math.Min(rows, part * chunk), part == parts - 1 ? rows : Math.Min(rows, (part + 1) * chunk)));
+    }
+
+    /// <summary>
+    /// How many workers a product of <paramref name="weightBytes"/> gets: at most <paramref name="threads"/>, one
+    /// per <see cref="MinBytesPerWorker"/> of weights, and at most <paramref name="maxParts"/> (whole row blocks or panels).
+    /// </summary>
+    private static int Workers(int threads, long weightBytes, int maxParts) =>
+        (int)Math.Clamp(Math.Min(threads, weightBytes / MinBytesPerWorker), 1, maxParts);
+
+    /// <summary>Grows this thread's pinned scratch to hold <paramref name="floats"/> split activations.</summary>
+    private static void EnsureScratch(long floats)
+    {
+        if (floats > 0 && (_scratch is null || _scratch.Length < floats))
+            _scratch = GC.AllocateUninitializedArray<float>((int)floats, pinned: true);
     }
 
     /// <summary>

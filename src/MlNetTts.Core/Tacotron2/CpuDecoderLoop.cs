@@ -121,7 +121,7 @@ internal static unsafe class CpuDecoderLoop
             // (Packed last, once nothing below can throw.)
             Tensor[] attentionPair = [attentionRnn.WeightIh, attentionRnn.WeightHh], decoderPair = [decoderRnn.WeightIh, decoderRnn.WeightHh];
             bool panels = PackPanels && _batch <= 2 && castScope is { DType: ScalarType.BFloat16 }
-                && PanelWeights.CanPack(attentionPair, ScalarType.BFloat16) && PanelWeights.CanPack(decoderPair, ScalarType.BFloat16);
+                && PanelWeights.CanPack(attentionPair) && PanelWeights.CanPack(decoderPair);
             _attentionRnnDim = (int)attentionRnn.HiddenSize;
             _attentionIh = panels ? attentionRnn.WeightIh : Lstm(attentionRnn.WeightIh);
             _attentionHh = panels ? attentionRnn.WeightHh : Lstm(attentionRnn.WeightHh);
@@ -182,10 +182,10 @@ internal static unsafe class CpuDecoderLoop
             _dropoutMasks = _dropout ? Pinned(DropoutBlockSteps * b * (_prenetDim0 + _prenetDim1)) : [];
             if (panels)
             {
-                _attentionPanels = PanelWeights.Pack(attentionPair, ScalarType.BFloat16);
+                _attentionPanels = PanelWeights.Pack(attentionPair);
                 try
                 {
-                    _decoderPanels = PanelWeights.Pack(decoderPair, ScalarType.BFloat16);
+                    _decoderPanels = PanelWeights.Pack(decoderPair);
                 }
                 catch
                 {
