@@ -20,7 +20,11 @@ internal static class VoiceCommand
 
     private static Command Export(CliConsole console)
     {
-        var checkpoint = new Argument<string>("checkpoint") { Description = "A Tacotron 2 checkpoint: ours from 'train tacotron2', or NVIDIA's." };
+        var checkpoint = new Argument<string[]>("checkpoint")
+        {
+            Description = "A Tacotron 2 checkpoint: ours from 'train tacotron2', or NVIDIA's. Several checkpoints of one run (e.g. the last epochs) are averaged weight by weight.",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var output = new Option<string>("--output-dir", "-o") { Description = "The voice folder to write (created if missing).", Required = true };
         var name = new Option<string>("--name") { Description = "Short name of the voice.", Required = true };
         var description = CliOptions.WithDefault("--description", "", "One line on the voice (data, teacher).");
@@ -40,8 +44,9 @@ internal static class VoiceCommand
         };
         command.SetAction(result => CliApplication.Guard(console, command, () =>
         {
-            string path = result.GetValue(checkpoint)!;
-            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such checkpoint.", path);
+            string[] paths = result.GetValue(checkpoint)!;
+            foreach (string path in paths)
+                if (!File.Exists(path) && !Directory.Exists(path)) throw new FileNotFoundException($"{path}: no such checkpoint.", path);
             TorchRuntime.EnsureLoaded();
             var manifest = new VoiceManifest
             {
@@ -54,8 +59,9 @@ internal static class VoiceCommand
                 MelSharpening = result.GetValue(sharpening),
             };
             var type = result.GetValue(dtype) switch { "bf16" => torch.ScalarType.BFloat16, "fp32" => torch.ScalarType.Float32, _ => torch.ScalarType.Float16 };
-            var voice = Voice.Export(path, result.GetValue(output)!, manifest, type, result.GetValue(maxSteps), result.GetValue(gate));
-            console.Out.WriteLine($"{voice.Directory}: voice '{voice.Manifest.Name}', {new FileInfo(voice.WeightsPath).Length / 1e6:0.0} MB of weights");
+            var voice = Voice.Export(paths, result.GetValue(output)!, manifest, type, result.GetValue(maxSteps), result.GetValue(gate));
+            string source = paths.Length == 1 ? "" : $", the average of {paths.Length} checkpoints";
+            console.Out.WriteLine($"{voice.Directory}: voice '{voice.Manifest.Name}', {new FileInfo(voice.WeightsPath).Length / 1e6:0.0} MB of weights{source}");
             return ExitCodes.Ok;
         }));
         return command;

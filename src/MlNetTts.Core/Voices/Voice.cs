@@ -113,6 +113,17 @@ public sealed class Voice
         return Export(model, directory, manifest, weightType, maxDecoderSteps, gateThreshold);
     }
 
+    /// <summary>
+    /// Writes a voice folder from the weight average of several checkpoints of one run (see <see cref="CheckpointAverage"/>);
+    /// one path is the same as the single-checkpoint overload.
+    /// </summary>
+    public static Voice Export(IReadOnlyList<string> checkpointPaths, string directory, VoiceManifest manifest, ScalarType weightType = ScalarType.Float16,
+        int? maxDecoderSteps = null, double? gateThreshold = null)
+    {
+        using var model = CheckpointAverage.LoadTacotron2(checkpointPaths);
+        return Export(model, directory, manifest, weightType, maxDecoderSteps, gateThreshold);
+    }
+
     /// <summary>Writes a voice folder from a Tacotron 2 in memory (see the checkpoint overload).</summary>
     public static Voice Export(Tacotron2Model model, string directory, VoiceManifest manifest, ScalarType weightType = ScalarType.Float16,
         int? maxDecoderSteps = null, double? gateThreshold = null)

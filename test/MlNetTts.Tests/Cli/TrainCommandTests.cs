@@ -77,6 +77,9 @@ public sealed class TrainCommandTests
         Assert.AreEqual(ExitCodes.Ok, first.ExitCode, first.ToString());
         var export = CliRun.Of("voice", "export", Path.Combine(output["run"], "checkpoint_Tacotron2_0.safetensors"), "-o", output["voice"], "--name", "tiny");
         Assert.AreEqual(ExitCodes.Ok, export.ExitCode, export.ToString());
+        var averaged = CliRun.Of("voice", "export", Path.Combine(output["run"], "checkpoint_Tacotron2_0.safetensors"), output["voice"], "-o", output["averaged"], "--name", "tiny");
+        Assert.AreEqual(ExitCodes.Ok, averaged.ExitCode, averaged.ToString());
+        StringAssert.Contains(averaged.Out, "the average of 2 checkpoints");
 
         var warm = CliRun.Of("train", "tacotron2", data.Root, "-o", output["warm"], "--checkpoint", output["voice"], "-bs", "2", "--epochs", "1");
         Assert.AreEqual(ExitCodes.Ok, warm.ExitCode, warm.ToString());
