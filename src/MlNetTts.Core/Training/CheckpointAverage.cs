@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MlNetTts.Checkpoints;
 using MlNetTts.Tacotron2;
 using static TorchSharp.torch;
@@ -24,7 +23,6 @@ public static class CheckpointAverage
         if (checkpointPaths.Count == 1) return model;
         try
         {
-            string config = JsonSerializer.Serialize(model.Config, TrainingJson.Options);
             using var scope = NewDisposeScope();
             // Sums in float64 so that the mean of n float32 weights is the correctly rounded one.
             var sums = model.state_dict().ToDictionary(kv => kv.Key,
@@ -32,7 +30,7 @@ public static class CheckpointAverage
             foreach (string path in checkpointPaths.Skip(1))
             {
                 using var other = Tacotron2Trainer.LoadModel(path);
-                if (JsonSerializer.Serialize(other.Config, TrainingJson.Options) != config)
+                if (other.Config != model.Config)
                     throw new ArgumentException($"{path}: its Tacotron 2 configuration differs from that of {checkpointPaths[0]}; "
                         + "only checkpoints of one architecture (one training run) can be averaged.", nameof(checkpointPaths));
                 foreach (var (key, value) in other.state_dict())

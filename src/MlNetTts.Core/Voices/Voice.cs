@@ -109,13 +109,12 @@ public sealed class Voice
         int? maxDecoderSteps = null, double? gateThreshold = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(checkpointPath);
-        using var model = Tacotron2Trainer.LoadModel(checkpointPath);
-        return Export(model, directory, manifest, weightType, maxDecoderSteps, gateThreshold);
+        return Export([checkpointPath], directory, manifest, weightType, maxDecoderSteps, gateThreshold);
     }
 
     /// <summary>
-    /// Writes a voice folder from the weight average of several checkpoints of one run (see <see cref="CheckpointAverage"/>);
-    /// one path is the same as the single-checkpoint overload.
+    /// Writes a voice folder from the weight average of several checkpoints of one run (see <see cref="CheckpointAverage"/>),
+    /// as the single-checkpoint overload does from one.
     /// </summary>
     public static Voice Export(IReadOnlyList<string> checkpointPaths, string directory, VoiceManifest manifest, ScalarType weightType = ScalarType.Float16,
         int? maxDecoderSteps = null, double? gateThreshold = null)

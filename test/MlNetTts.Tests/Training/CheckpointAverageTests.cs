@@ -1,4 +1,5 @@
 using MlNetTts.Tacotron2;
+using MlNetTts.Tests.Cli;
 using MlNetTts.Training;
 using MlNetTts.Voices;
 using static TorchSharp.torch;
@@ -8,17 +9,14 @@ namespace MlNetTts.Tests.Training;
 [TestClass]
 public sealed class CheckpointAverageTests
 {
-    private string _dir = "";
-
-    [TestInitialize]
-    public void CreateFolder() => _dir = Directory.CreateTempSubdirectory("mlnettts-average-").FullName;
+    private readonly TempFolder _dir = new();
 
     [TestCleanup]
-    public void DeleteFolder() => Directory.Delete(_dir, recursive: true);
+    public void DeleteFolder() => _dir.Dispose();
 
     private string SaveFloat32(Tacotron2Model model, string name)
     {
-        string folder = Path.Combine(_dir, name);
+        string folder = _dir[name];
         Voice.Export(model, folder, new VoiceManifest { Name = name, Tacotron2 = new() }, ScalarType.Float32);
         return folder;
     }
