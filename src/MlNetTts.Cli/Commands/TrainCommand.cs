@@ -88,6 +88,12 @@ internal static class TrainCommand
             if (p is not null)
                 o = o with { Precision = p switch { "fp32" => Nn.Precision.Float32, "mixed" or "amp" => Nn.Precision.Mixed, _ => throw new UsageException($"--precision {p}: expected fp32 or mixed.") } };
             o = o with { OutputDirectory = Path.GetFullPath(r.GetValue(OutputDir)!) };
+            return Checked(o);
+        }
+
+        /// <summary><paramref name="o"/> when valid; an option out of range is a usage error naming it.</summary>
+        public static T Checked<T>(T o) where T : TrainingOptions
+        {
             try
             {
                 o.Validate();
@@ -130,12 +136,14 @@ internal static class TrainCommand
         var common = new Common();
         var guided = new Option<double?>("--guided-attention-weight") { Description = "Weight of the guided-attention loss (0: the reference loss only)." };
         var gateWeight = new Option<double?>("--gate-positive-weight") { Description = "Weight of the stop targets in the gate loss (1: the reference); 5-10 teaches the gate to stop in far fewer steps." };
+        var scheduledSampling = new Option<double?>("--scheduled-sampling") { Description = "Fraction of decoder steps fed the model's own prediction (from a teacher-forced pass without gradients) instead of the recorded frames; 0: teacher forcing, as the reference. About doubles a step's cost." };
         var framesPerStep = new Option<int?>("--n-frames-per-step") { Description = "Mel frames per decoder step (fresh runs; overrides --config)." };
         var melCache = new Option<string?>("--mel-cache") { Description = "Folder of mels from 'prepare --mel-cache' (<id>.safetensors); clips not in it are computed from the WAV." };
         var command = new Command("tacotron2", "Train Tacotron 2 (text -> mel) as NVIDIA's 'train.py -m Tacotron2'.");
         common.AddTo(command);
         command.Add(guided);
         command.Add(gateWeight);
+        command.Add(scheduledSampling);
         command.Add(framesPerStep);
         command.Add(melCache);
         command.SetAction(r => CliApplication.Guard(console, command, () =>
@@ -154,6 +162,8 @@ internal static class TrainCommand
             options = common.Apply(r, options);
             if (r.GetValue(guided) is { } gw) options = options with { GuidedAttentionWeight = gw };
             if (r.GetValue(gateWeight) is { } pw) options = options with { GatePositiveWeight = pw };
+            if (r.GetValue(scheduledSampling) is { } ss) options = options with { ScheduledSampling = ss };
+            options = Common.Checked(options);
             if (resume is not null)
                 trainer = Tacotron2Trainer.Resume(resume, options);
             else

@@ -160,7 +160,7 @@ public sealed class Tacotron2Trainer : IDisposable, ITrainingTask
 
     StepLoss ITrainingTask.Forward(int[] items, int epoch, BatchShare share)
     {
-        var (loss, _, _) = Loss(_train!, items, share);
+        var (loss, _, _) = Loss(_train!, items, share, training: true);
         return loss;
     }
 
@@ -192,9 +192,10 @@ public sealed class Tacotron2Trainer : IDisposable, ITrainingTask
     /// <summary>
     /// Collate, forward and loss of one batch (on <paramref name="share"/>'s replica: its rows of the whole collated
     /// batch, so every share keeps the whole batch's padding and the shares' weighted losses add up to the batch's);
-    /// tensors belong to the caller's dispose scope.
+    /// tensors belong to the caller's dispose scope. In training, <see cref="Tacotron2TrainingOptions.ScheduledSampling"/>
+    /// replaces some decoder inputs; validation is always teacher-forced, so its loss stays comparable across runs.
     /// </summary>
-    private (StepLoss Loss, TextMelBatch Batch, Tensor Alignments) Loss(TextMelDataset data, IReadOnlyList<int> items, BatchShare? share = null)
+    private (StepLoss Loss, TextMelBatch Batch, Tensor Alignments) Loss(TextMelDataset data, IReadOnlyList<int> items, BatchShare? share = null, bool training = false)
     {
         int r = Model.Config.FramesPerStep;
         var model = (Tacotron2Model?)share?.Model ?? Model;
@@ -202,7 +203,10 @@ public sealed class Tacotron2Trainer : IDisposable, ITrainingTask
         var cpuBatch = TextMelCollate.Collate(data, items, r);
         if (share is { IsWholeBatch: false }) cpuBatch = Rows(cpuBatch, share.Start, share.Length);
         var batch = device.type == TorchSharp.DeviceType.CPU ? cpuBatch : cpuBatch.To(device);
-        var output = model.Forward(batch.TextPadded, batch.InputLengths, batch.MelPadded, batch.OutputLengths);
+        var decoderInputs = training && Options.ScheduledSampling > 0
+            ? ScheduledSamplingInputs(model, batch, Options.ScheduledSampling, r)
+            : batch.MelPadded;
+        var output = model.Forward(batch.TextPadded, batch.InputLengths, decoderInputs, batch.OutputLengths);
         var terms = Tacotron2Loss.Compute(output, batch.MelPadded, batch.GatePadded, Options.GatePositiveWeight);
         var total = terms.Total;
         var components = new List<(string, Tensor)> { ("mel", terms.MelLoss), ("postnet", terms.PostnetLoss), ("gate", terms.GateLoss) };
@@ -213,6 +217,25 @@ public sealed class Tacotron2Trainer : IDisposable, ITrainingTask
             components.Add(("guided_attention", guided));
         }
         return (new StepLoss(total, components, batch.TotalFrames), batch, output.Alignments);
+    }
+
+    /// <summary>
+    /// The batch's mel with each decoder step's group of r frames replaced, with probability <paramref name="rate"/>,
+    /// by the model's own prediction of that group from a teacher-forced pass without gradients. The decoder reads
+    /// group g as the input of step g + 1, so a replaced group feeds the next step what the model would have fed it.
+    /// </summary>
+    internal static Tensor ScheduledSamplingInputs(Tacotron2Model model, TextMelBatch batch, double rate, int r)
+    {
+        var recorded = batch.MelPadded;
+        Tensor predicted;
+        using (no_grad())
+        {
+            using var first = model.Forward(batch.TextPadded, batch.InputLengths, recorded, batch.OutputLengths);
+            predicted = first.MelOutputs.to(recorded.dtype).detach();
+        }
+        long items = recorded.shape[0], steps = recorded.shape[2] / r;
+        var own = (rand([items, 1, steps], device: recorded.device) < rate).repeat_interleave(r, 2);
+        return where(own, predicted, recorded);
     }
 
     private static TextMelBatch Rows(TextMelBatch batch, int start, int length)

@@ -35,6 +35,16 @@ public sealed record Tacotron2TrainingOptions : TrainingOptions
     /// </summary>
     public double GatePositiveWeight { get; init; } = 1.0;
 
+    /// <summary>
+    /// Fraction of decoder steps (drawn per item and step) whose input is the model's own prediction instead of the
+    /// recorded frames: scheduled sampling (Bengio et al. 2015) at a fixed rate, with the predictions taken from a
+    /// first teacher-forced pass without gradients, so each step's input is what the decoder made of the recorded
+    /// frames one step earlier. At inference the decoder is fed its own output; a model that has only seen recorded
+    /// frames meets a different input there. 0 (the default) is the reference's pure teacher forcing; a step costs
+    /// about twice as much above 0.
+    /// </summary>
+    public double ScheduledSampling { get; init; }
+
     /// <summary>Half-width, as a fraction of the text length, of the band the reported diagonality score counts (see <see cref="AttentionDiagonality"/>).</summary>
     public double DiagonalityBand { get; init; } = 0.1;
 
@@ -47,6 +57,8 @@ public sealed record Tacotron2TrainingOptions : TrainingOptions
             throw new ArgumentException($"Training option {nameof(GatePositiveWeight)} = {GatePositiveWeight}: must be positive and finite.", nameof(GatePositiveWeight));
         if (!(GuidedAttentionSigma > 0) || double.IsInfinity(GuidedAttentionSigma))
             throw new ArgumentException($"Training option {nameof(GuidedAttentionSigma)} = {GuidedAttentionSigma}: must be positive.", nameof(GuidedAttentionSigma));
+        if (!(ScheduledSampling >= 0 && ScheduledSampling <= 1))
+            throw new ArgumentException($"Training option {nameof(ScheduledSampling)} = {ScheduledSampling}: must be in [0, 1] (0 = teacher forcing, as the reference).", nameof(ScheduledSampling));
         if (!(DiagonalityBand > 0 && DiagonalityBand <= 1))
             throw new ArgumentException($"Training option {nameof(DiagonalityBand)} = {DiagonalityBand}: must be in (0, 1].", nameof(DiagonalityBand));
     }

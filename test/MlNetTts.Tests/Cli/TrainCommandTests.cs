@@ -1,6 +1,7 @@
 using MlNetTts.Cli;
 using MlNetTts.Cli.Commands;
 using TorchSharp;
+using MlNetTts.Training;
 
 namespace MlNetTts.Tests.Cli;
 
@@ -54,9 +55,15 @@ public sealed class TrainCommandTests
         Assert.IsTrue(rows.Skip(1).Any(r => r.Split(',')[3].Length > 0), "a validation-loss row per epoch");
         int firstRows = rows.Length;
 
-        var resumed = CliRun.Of("train", "tacotron2", data.Root, "-o", output["run"], "--resume", checkpoint, "--epochs", "2");
+        var resumed = CliRun.Of("train", "tacotron2", data.Root, "-o", output["run"], "--resume", checkpoint, "--epochs", "2", "--scheduled-sampling", "0.25");
         Assert.AreEqual(ExitCodes.Ok, resumed.ExitCode, resumed.ToString());
-        Assert.IsTrue(File.Exists(Path.Combine(output["run"], "checkpoint_Tacotron2_1.safetensors")), resumed.ToString());
+        string second = Path.Combine(output["run"], "checkpoint_Tacotron2_1.safetensors");
+        Assert.IsTrue(File.Exists(second), resumed.ToString());
+        using (var saved = Tacotron2Trainer.Resume(second))
+        {
+            Assert.AreEqual(0.25, saved.Options.ScheduledSampling, "an option given on resume replaces the saved one");
+            saved.Model.Dispose();
+        }
         StringAssert.Contains(resumed.Out, "done: 2 epoch(s)");
         var after = File.ReadAllLines(log);
         Assert.IsGreaterThan(firstRows, after.Length, "the resumed run appends to the log");
@@ -128,6 +135,9 @@ public sealed class TrainCommandTests
         var badEpochs = CliRun.Of("train", "tacotron2", data.Root, "-o", output["run"], "--epochs", "0");
         Assert.AreEqual(ExitCodes.Usage, badEpochs.ExitCode, badEpochs.ToString());
         StringAssert.Contains(badEpochs.Error, "Epochs");
+        var badRate = CliRun.Of("train", "tacotron2", data.Root, "-o", output["run"], "--scheduled-sampling", "2");
+        Assert.AreEqual(ExitCodes.Usage, badRate.ExitCode, badRate.ToString());
+        StringAssert.Contains(badRate.Error, "ScheduledSampling");
         File.WriteAllText(output["bad.json"], "{ \"NoSuchSize\": 3 }");
         var badConfig = CliRun.Of("train", "tacotron2", data.Root, "-o", output["run"], "--config", output["bad.json"]);
         Assert.AreEqual(ExitCodes.Failure, badConfig.ExitCode, badConfig.ToString());

@@ -310,4 +310,76 @@ public sealed class Tacotron2TrainerTests
         Assert.IsTrue(double.IsFinite(after), $"validation loss {before} -> {after}");
         Assert.IsLessThan(before / 2, after, $"validation loss {before} -> {after}");
     }
+    [TestMethod]
+    public void ScheduledSamplingFeedsWholeDecoderStepsOfTheModelsOwnTeacherForcedPrediction()
+    {
+        const int r = 2;
+        var data = SyntheticSpeech.Create(16, seed: 9);
+        using var model = new Tacotron2Model(SyntheticSpeech.TinyConfig with { FramesPerStep = r }) { PrenetDropout = false };
+        model.eval(); // deterministic passes: the first pass's prediction can be recomputed here
+        using var scope = NewDisposeScope();
+        var batch = TextMelCollate.Collate(data, Enumerable.Range(0, 16).ToArray(), r);
+        Tensor prediction;
+        using (no_grad())
+            prediction = model.Forward(batch.TextPadded, batch.InputLengths, batch.MelPadded, batch.OutputLengths).MelOutputs;
+
+        var none = Tacotron2Trainer.ScheduledSamplingInputs(model, batch, 0, r);
+        Assert.IsTrue(none.equal(batch.MelPadded).all().item<bool>(), "rate 0: the recorded frames");
+        var all = Tacotron2Trainer.ScheduledSamplingInputs(model, batch, 1, r);
+        Assert.IsTrue(all.allclose(prediction, rtol: 0, atol: 1e-6), "rate 1: the model's prediction everywhere");
+        Assert.IsFalse(all.allclose(batch.MelPadded, rtol: 0, atol: 1e-3), "the prediction differs from the recording");
+
+        manual_seed(5);
+        var half = Tacotron2Trainer.ScheduledSamplingInputs(model, batch, 0.5, r);
+        long steps = half.shape[2] / r;
+        var fromPrediction = (half - prediction).abs().amax(1).le(1e-6).reshape(16, steps, r);  // (item, step, frame)
+        var fromRecording = (half - batch.MelPadded).abs().amax(1).le(1e-6).reshape(16, steps, r);
+        // A step's r frames come from one source; frames where the two agree (padding: both 0) count as either.
+        var ambiguous = fromPrediction.logical_and(fromRecording);
+        Assert.IsTrue(fromPrediction.logical_or(fromRecording).all().item<bool>(), "every frame is the prediction's or the recording's");
+        var predictedSteps = fromPrediction.logical_or(ambiguous).all(2);
+        var recordedSteps = fromRecording.logical_or(ambiguous).all(2);
+        Assert.IsTrue(predictedSteps.logical_or(recordedSteps).all().item<bool>(), "no decoder step mixes the two sources");
+        double share = predictedSteps.logical_and(recordedSteps.logical_not()).to(ScalarType.Float32).sum().item<float>()
+            / predictedSteps.logical_xor(recordedSteps).to(ScalarType.Float32).sum().item<float>();
+        Assert.IsTrue(share is > 0.35 and < 0.65, $"about half the steps are fed the prediction: {share:F2}");
+    }
+
+    [TestMethod]
+    public void ScheduledSamplingTrainsOnOtherInputsAndItsRateSurvivesResume()
+    {
+        var train = SyntheticSpeech.Create(8, seed: 11);
+        var validation = SyntheticSpeech.Create(4, seed: 12);
+        var folder = NewFolder();
+        try
+        {
+            using var forcedModel = SyntheticSpeech.NewModel();
+            using var sampledModel = SyntheticSpeech.NewModel();
+            TrainingResult forced, sampled;
+            using (var trainer = new Tacotron2Trainer(forcedModel, Small(epochs: 1)))
+                forced = trainer.Fit(train, validation);
+            using (var trainer = new Tacotron2Trainer(sampledModel, Small(folder, epochs: 1) with { ScheduledSampling = 0.5, EpochsPerCheckpoint = 1 }))
+                sampled = trainer.Fit(train, validation);
+            Assert.IsTrue(double.IsFinite(sampled.LastEpochLoss) && double.IsFinite(sampled.ValidationLoss!.Value));
+            Assert.AreNotEqual(forced.LastEpochLoss, sampled.LastEpochLoss, "the sampled run trained on other inputs");
+
+            using var resumed = Tacotron2Trainer.Resume(sampled.LastCheckpoint!);
+            Assert.AreEqual(0.5, resumed.Options.ScheduledSampling);
+            resumed.Model.Dispose();
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void AScheduledSamplingRateOutsideZeroToOneIsRejectedByName()
+    {
+        foreach (double rate in new[] { -0.1, 1.5, double.NaN })
+        {
+            var e = Assert.ThrowsExactly<ArgumentException>(() => new Tacotron2TrainingOptions { ScheduledSampling = rate }.Validate());
+            StringAssert.Contains(e.Message, "ScheduledSampling");
+        }
+    }
 }
