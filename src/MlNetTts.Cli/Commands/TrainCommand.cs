@@ -136,7 +136,7 @@ internal static class TrainCommand
         var common = new Common();
         var guided = new Option<double?>("--guided-attention-weight") { Description = "Weight of the guided-attention loss (0: the reference loss only)." };
         var gateWeight = new Option<double?>("--gate-positive-weight") { Description = "Weight of the stop targets in the gate loss (1: the reference); 5-10 teaches the gate to stop in far fewer steps." };
-        var scheduledSampling = new Option<double?>("--scheduled-sampling") { Description = "Fraction of decoder steps fed the model's own prediction (from a teacher-forced pass without gradients) instead of the recorded frames; 0: teacher forcing, as the reference. About doubles a step's cost." };
+        var scheduledSampling = new Option<double?>("--scheduled-sampling") { Description = "Fraction of decoder steps fed the model's own prediction (from a teacher-forced pass without gradients) instead of the recorded frames; 0: teacher forcing, as the reference. Adds that pass to every step." };
         var framesPerStep = new Option<int?>("--n-frames-per-step") { Description = "Mel frames per decoder step (fresh runs; overrides --config)." };
         var melCache = new Option<string?>("--mel-cache") { Description = "Folder of mels from 'prepare --mel-cache' (<id>.safetensors); clips not in it are computed from the WAV." };
         var command = new Command("tacotron2", "Train Tacotron 2 (text -> mel) as NVIDIA's 'train.py -m Tacotron2'.");

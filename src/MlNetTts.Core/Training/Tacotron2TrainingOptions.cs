@@ -40,8 +40,8 @@ public sealed record Tacotron2TrainingOptions : TrainingOptions
     /// recorded frames: scheduled sampling (Bengio et al. 2015) at a fixed rate, with the predictions taken from a
     /// first teacher-forced pass without gradients, so each step's input is what the decoder made of the recorded
     /// frames one step earlier. At inference the decoder is fed its own output; a model that has only seen recorded
-    /// frames meets a different input there. 0 (the default) is the reference's pure teacher forcing; a step costs
-    /// about twice as much above 0.
+    /// frames meets a different input there. 0 (the default) is the reference's pure teacher forcing; above 0 every
+    /// step pays for the extra forward pass.
     /// </summary>
     public double ScheduledSampling { get; init; }
 
