@@ -88,12 +88,6 @@ internal static class TrainCommand
             if (p is not null)
                 o = o with { Precision = p switch { "fp32" => Nn.Precision.Float32, "mixed" or "amp" => Nn.Precision.Mixed, _ => throw new UsageException($"--precision {p}: expected fp32 or mixed.") } };
             o = o with { OutputDirectory = Path.GetFullPath(r.GetValue(OutputDir)!) };
-            return Checked(o);
-        }
-
-        /// <summary><paramref name="o"/> when valid; an option out of range is a usage error naming it.</summary>
-        public static T Checked<T>(T o) where T : TrainingOptions
-        {
             try
             {
                 o.Validate();
@@ -159,11 +153,11 @@ internal static class TrainCommand
                 options = saved.Options;
                 saved.Model.Dispose();
             }
-            options = common.Apply(r, options);
+            // Model-specific options first: Apply validates the whole set, so a bad value here is a usage error too.
             if (r.GetValue(guided) is { } gw) options = options with { GuidedAttentionWeight = gw };
             if (r.GetValue(gateWeight) is { } pw) options = options with { GatePositiveWeight = pw };
             if (r.GetValue(scheduledSampling) is { } ss) options = options with { ScheduledSampling = ss };
-            options = Common.Checked(options);
+            options = common.Apply(r, options);
             if (resume is not null)
                 trainer = Tacotron2Trainer.Resume(resume, options);
             else

@@ -1,7 +1,7 @@
 using MlNetTts.Cli;
 using MlNetTts.Cli.Commands;
-using TorchSharp;
 using MlNetTts.Training;
+using TorchSharp;
 
 namespace MlNetTts.Tests.Cli;
 

@@ -310,6 +310,7 @@ public sealed class Tacotron2TrainerTests
         Assert.IsTrue(double.IsFinite(after), $"validation loss {before} -> {after}");
         Assert.IsLessThan(before / 2, after, $"validation loss {before} -> {after}");
     }
+
     [TestMethod]
     public void ScheduledSamplingFeedsWholeDecoderStepsOfTheModelsOwnTeacherForcedPrediction()
     {
