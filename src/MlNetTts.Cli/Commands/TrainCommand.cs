@@ -131,6 +131,8 @@ internal static class TrainCommand
         var guided = new Option<double?>("--guided-attention-weight") { Description = "Weight of the guided-attention loss (0: the reference loss only)." };
         var gateWeight = new Option<double?>("--gate-positive-weight") { Description = "Weight of the stop targets in the gate loss (1: the reference); 5-10 teaches the gate to stop in far fewer steps." };
         var scheduledSampling = new Option<double?>("--scheduled-sampling") { Description = "Fraction of decoder steps fed the model's own prediction (from a teacher-forced pass without gradients) instead of the recorded frames; 0: teacher forcing, as the reference. Adds that pass to every step." };
+        var melLoss = new Option<string?>("--mel-loss") { Description = "How the mels are scored in training: mse (the reference), l1, or l1+mse (L1 blurs a small model's mels less). Validation reports the reference's loss either way." };
+        melLoss.AcceptOnlyFromAmong("mse", "l1", "l1+mse");
         var framesPerStep = new Option<int?>("--n-frames-per-step") { Description = "Mel frames per decoder step (fresh runs; overrides --config)." };
         var melCache = new Option<string?>("--mel-cache") { Description = "Folder of mels from 'prepare --mel-cache' (<id>.safetensors); clips not in it are computed from the WAV." };
         var command = new Command("tacotron2", "Train Tacotron 2 (text -> mel) as NVIDIA's 'train.py -m Tacotron2'.");
@@ -138,6 +140,7 @@ internal static class TrainCommand
         command.Add(guided);
         command.Add(gateWeight);
         command.Add(scheduledSampling);
+        command.Add(melLoss);
         command.Add(framesPerStep);
         command.Add(melCache);
         command.SetAction(r => CliApplication.Guard(console, command, () =>
@@ -157,6 +160,7 @@ internal static class TrainCommand
             if (r.GetValue(guided) is { } gw) options = options with { GuidedAttentionWeight = gw };
             if (r.GetValue(gateWeight) is { } pw) options = options with { GatePositiveWeight = pw };
             if (r.GetValue(scheduledSampling) is { } ss) options = options with { ScheduledSampling = ss };
+            if (r.GetValue(melLoss) is { } ml) options = options with { MelLoss = ParseMelLoss(ml) };
             options = common.Apply(r, options);
             if (resume is not null)
                 trainer = Tacotron2Trainer.Resume(resume, options);
@@ -246,6 +250,15 @@ internal static class TrainCommand
         console.Out.WriteLine($"loss log: {Path.Combine(output, LossLogName)}");
         return result.Cancelled ? ExitCodes.Cancelled : ExitCodes.Ok;
     }
+
+    /// <summary>--mel-loss's spelling (already restricted to its choices) as a <see cref="MelLoss"/>.</summary>
+    internal static MelLoss ParseMelLoss(string name) => name switch
+    {
+        "mse" => MelLoss.Mse,
+        "l1" => MelLoss.L1,
+        "l1+mse" => MelLoss.L1PlusMse,
+        _ => throw new UsageException($"--mel-loss {name}: expected mse, l1 or l1+mse."),
+    };
 
     private static string RequireFile(string path, string option) => File.Exists(path)
         ? path

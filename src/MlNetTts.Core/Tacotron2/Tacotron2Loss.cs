@@ -4,7 +4,7 @@ namespace MlNetTts.Tacotron2;
 
 /// <summary>
 /// The reference's <c>Tacotron2Loss</c>: MSE(mel, target) + MSE(mel_postnet, target) + BCE-with-logits(gate,
-/// gate_target), each a plain mean over all (padded) elements.
+/// gate_target), each a plain mean over all (padded) elements. The mel terms may use another <see cref="MelLoss"/>.
 /// </summary>
 public static class Tacotron2Loss
 {
@@ -15,11 +15,14 @@ public static class Tacotron2Loss
     /// code fails on a shape mismatch for r &gt; 1; for r = 1 this is exactly its loss.)
     /// <paramref name="gatePositiveWeight"/> weighs the stop targets in the BCE (PyTorch's <c>pos_weight</c>); 1, the
     /// default, is the reference. A sentence has one stop step among a hundred or more, so a weight near 5-10 teaches the
-    /// gate to fire in far fewer steps (Coqui TTS's <c>stopnet_pos_weight</c>).
+    /// gate to fire in far fewer steps (Coqui TTS's <c>stopnet_pos_weight</c>). <paramref name="melLoss"/> scores both
+    /// mel terms; <see cref="MelLoss.Mse"/>, the default, is the reference.
     /// </summary>
-    public static Tacotron2LossResult Compute(Tacotron2Output output, Tensor melTarget, Tensor gateTarget, double gatePositiveWeight = 1.0)
+    public static Tacotron2LossResult Compute(Tacotron2Output output, Tensor melTarget, Tensor gateTarget, double gatePositiveWeight = 1.0,
+        MelLoss melLoss = MelLoss.Mse)
     {
         ArgumentNullException.ThrowIfNull(output);
+        if (!Enum.IsDefined(melLoss)) throw new ArgumentOutOfRangeException(nameof(melLoss), melLoss, $"must be one of {string.Join(", ", Enum.GetNames<MelLoss>())}.");
         if (!(gatePositiveWeight > 0) || double.IsInfinity(gatePositiveWeight))
             throw new ArgumentOutOfRangeException(nameof(gatePositiveWeight), gatePositiveWeight, "The gate's positive weight must be positive and finite.");
         CheckShape(melTarget, output.MelOutputs.shape, nameof(melTarget));
@@ -30,8 +33,8 @@ public static class Tacotron2Loss
 
         using var scope = NewDisposeScope();
         var gateTargetPerStep = r == 1 ? gateTarget : gateTarget[.., TensorIndex.Slice(r - 1, null, r)];
-        var mel = nn.functional.mse_loss(output.MelOutputs, melTarget);
-        var postnet = nn.functional.mse_loss(output.MelOutputsPostnet, melTarget);
+        var mel = MelTerm(output.MelOutputs, melTarget, melLoss);
+        var postnet = MelTerm(output.MelOutputsPostnet, melTarget, melLoss);
         var gate = gatePositiveWeight == 1.0
             ? nn.functional.binary_cross_entropy_with_logits(output.GateOutputs.reshape(-1, 1), gateTargetPerStep.reshape(-1, 1))
             : nn.functional.binary_cross_entropy_with_logits(output.GateOutputs.reshape(-1, 1), gateTargetPerStep.reshape(-1, 1),
@@ -40,6 +43,13 @@ public static class Tacotron2Loss
         return new Tacotron2LossResult(total.MoveToOuterDisposeScope(), mel.MoveToOuterDisposeScope(),
             postnet.MoveToOuterDisposeScope(), gate.MoveToOuterDisposeScope());
     }
+
+    private static Tensor MelTerm(Tensor predicted, Tensor target, MelLoss kind) => kind switch
+    {
+        MelLoss.Mse => nn.functional.mse_loss(predicted, target),
+        MelLoss.L1 => nn.functional.l1_loss(predicted, target),
+        _ => nn.functional.l1_loss(predicted, target) + nn.functional.mse_loss(predicted, target),
+    };
 
     private static void CheckShape(Tensor t, long[] expected, string name)
     {

@@ -193,7 +193,8 @@ public sealed class Tacotron2Trainer : IDisposable, ITrainingTask
     /// Collate, forward and loss of one batch (on <paramref name="share"/>'s replica: its rows of the whole collated
     /// batch, so every share keeps the whole batch's padding and the shares' weighted losses add up to the batch's);
     /// tensors belong to the caller's dispose scope. In training, <see cref="Tacotron2TrainingOptions.ScheduledSampling"/>
-    /// replaces some decoder inputs; validation is always teacher-forced, so its loss stays comparable across runs.
+    /// replaces some decoder inputs and <see cref="Tacotron2TrainingOptions.MelLoss"/> scores the mels; validation is
+    /// always teacher-forced and scored with the reference's loss, so it stays comparable across runs.
     /// </summary>
     private (StepLoss Loss, TextMelBatch Batch, Tensor Alignments) Loss(TextMelDataset data, IReadOnlyList<int> items, BatchShare? share = null, bool training = false)
     {
@@ -207,7 +208,8 @@ public sealed class Tacotron2Trainer : IDisposable, ITrainingTask
             ? ScheduledSamplingInputs(model, batch, Options.ScheduledSampling, r)
             : batch.MelPadded;
         var output = model.Forward(batch.TextPadded, batch.InputLengths, decoderInputs, batch.OutputLengths);
-        var terms = Tacotron2Loss.Compute(output, batch.MelPadded, batch.GatePadded, Options.GatePositiveWeight);
+        var terms = Tacotron2Loss.Compute(output, batch.MelPadded, batch.GatePadded, Options.GatePositiveWeight,
+            training ? Options.MelLoss : MelLoss.Mse);
         var total = terms.Total;
         var components = new List<(string, Tensor)> { ("mel", terms.MelLoss), ("postnet", terms.PostnetLoss), ("gate", terms.GateLoss) };
         if (Options.GuidedAttentionWeight > 0)

@@ -45,6 +45,12 @@ public sealed record Tacotron2TrainingOptions : TrainingOptions
     /// </summary>
     public double ScheduledSampling { get; init; }
 
+    /// <summary>
+    /// How the training loss scores mels (<see cref="Tacotron2.MelLoss"/>); <see cref="Tacotron2.MelLoss.Mse"/> (the
+    /// default) is the reference. Validation always reports the reference's loss, so it stays comparable across runs.
+    /// </summary>
+    public Tacotron2.MelLoss MelLoss { get; init; } = Tacotron2.MelLoss.Mse;
+
     /// <summary>Half-width, as a fraction of the text length, of the band the reported diagonality score counts (see <see cref="AttentionDiagonality"/>).</summary>
     public double DiagonalityBand { get; init; } = 0.1;
 
@@ -59,6 +65,8 @@ public sealed record Tacotron2TrainingOptions : TrainingOptions
             throw new ArgumentException($"Training option {nameof(GuidedAttentionSigma)} = {GuidedAttentionSigma}: must be positive.", nameof(GuidedAttentionSigma));
         if (!(ScheduledSampling >= 0 && ScheduledSampling <= 1))
             throw new ArgumentException($"Training option {nameof(ScheduledSampling)} = {ScheduledSampling}: must be in [0, 1] (0 = teacher forcing, as the reference).", nameof(ScheduledSampling));
+        if (!Enum.IsDefined(MelLoss))
+            throw new ArgumentException($"Training option {nameof(MelLoss)} = {MelLoss}: must be one of {string.Join(", ", Enum.GetNames<Tacotron2.MelLoss>())}.", nameof(MelLoss));
         if (!(DiagonalityBand > 0 && DiagonalityBand <= 1))
             throw new ArgumentException($"Training option {nameof(DiagonalityBand)} = {DiagonalityBand}: must be in (0, 1].", nameof(DiagonalityBand));
     }

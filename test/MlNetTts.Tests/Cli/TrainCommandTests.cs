@@ -55,13 +55,14 @@ public sealed class TrainCommandTests
         Assert.IsTrue(rows.Skip(1).Any(r => r.Split(',')[3].Length > 0), "a validation-loss row per epoch");
         int firstRows = rows.Length;
 
-        var resumed = CliRun.Of("train", "tacotron2", data.Root, "-o", output["run"], "--resume", checkpoint, "--epochs", "2", "--scheduled-sampling", "0.25");
+        var resumed = CliRun.Of("train", "tacotron2", data.Root, "-o", output["run"], "--resume", checkpoint, "--epochs", "2", "--scheduled-sampling", "0.25", "--mel-loss", "l1+mse");
         Assert.AreEqual(ExitCodes.Ok, resumed.ExitCode, resumed.ToString());
         string second = Path.Combine(output["run"], "checkpoint_Tacotron2_1.safetensors");
         Assert.IsTrue(File.Exists(second), resumed.ToString());
         using (var saved = Tacotron2Trainer.Resume(second))
         {
             Assert.AreEqual(0.25, saved.Options.ScheduledSampling, "an option given on resume replaces the saved one");
+            Assert.AreEqual(MlNetTts.Tacotron2.MelLoss.L1PlusMse, saved.Options.MelLoss);
             saved.Model.Dispose();
         }
         StringAssert.Contains(resumed.Out, "done: 2 epoch(s)");
@@ -138,6 +139,9 @@ public sealed class TrainCommandTests
         var badRate = CliRun.Of("train", "tacotron2", data.Root, "-o", output["run"], "--scheduled-sampling", "2");
         Assert.AreEqual(ExitCodes.Usage, badRate.ExitCode, badRate.ToString());
         StringAssert.Contains(badRate.Error, "ScheduledSampling");
+        var badLoss = CliRun.Of("train", "tacotron2", data.Root, "-o", output["run"], "--mel-loss", "huber");
+        Assert.AreEqual(ExitCodes.Usage, badLoss.ExitCode, badLoss.ToString());
+        StringAssert.Contains(badLoss.Error, "huber");
         File.WriteAllText(output["bad.json"], "{ \"NoSuchSize\": 3 }");
         var badConfig = CliRun.Of("train", "tacotron2", data.Root, "-o", output["run"], "--config", output["bad.json"]);
         Assert.AreEqual(ExitCodes.Failure, badConfig.ExitCode, badConfig.ToString());
