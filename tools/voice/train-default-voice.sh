@@ -47,7 +47,8 @@ common=("$work/train_list.txt" --audio-root "$work/corpus" -o "$work/run" --vali
 if [ -n "$newest" ]; then
   "${cli[@]}" train tacotron2 "${common[@]}" --resume "$newest" "${extra[@]}"
 else
-  # The architecture comes from the config for a new run, from the voice or checkpoint for a warm start.
+  # The architecture comes from the config for a new run, from the voice or checkpoint for a warm start (which a
+  # --config among TRAIN_OPTIONS may widen, e.g. {"DecoderRnnDim": 768}).
   if [ -n "$warm_start" ]; then model=(--checkpoint "$warm_start"); else model=(--config "$here/tacotron2-small.json"); fi
   "${cli[@]}" train tacotron2 "${common[@]}" "${model[@]}" --guided-attention-weight 5 \
     --gate-positive-weight 8 -bs 32 --amp --epochs-per-checkpoint 1 --seed 1234 "${extra[@]}"

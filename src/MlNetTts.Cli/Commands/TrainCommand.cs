@@ -60,7 +60,7 @@ internal static class TrainCommand
         public Option<bool> Amp { get; } = new("--amp") { Description = "Same as --precision mixed (NVIDIA's --amp-run)." };
         public Option<long?> Seed { get; } = new("--seed") { Description = "Seed of data order, segments and weights." };
         public Option<string?> Resume { get; } = new("--resume") { Description = "Continue from one of our training checkpoints (weights, optimizer, position); given options replace the saved ones." };
-        public Option<string?> Config { get; } = new("--config") { Description = "JSON of model config overrides for a fresh run (property names of Tacotron2Config/WaveGlowConfig, e.g. {\"EncoderEmbeddingDim\": 64})." };
+        public Option<string?> Config { get; } = new("--config") { Description = "JSON of model config overrides for a fresh run (property names of Tacotron2Config/WaveGlowConfig, e.g. {\"EncoderEmbeddingDim\": 64}). With a Tacotron 2 --checkpoint: overrides of the checkpoint's configuration that may only widen AttentionRnnDim/DecoderRnnDim; the added units start with zero outgoing weights, so the model computes what it did." };
         public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "Warm start: weights from a checkpoint (ours or NVIDIA's) or a voice folder, fresh optimizer." };
         public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress output (the CSV log is still written)." };
 
@@ -167,7 +167,7 @@ internal static class TrainCommand
             else
             {
                 Tacotron2Model model;
-                if (r.GetValue(common.Checkpoint) is { } warm) model = Tacotron2Trainer.LoadModel(RequireFileOrVoice(warm, "--checkpoint"));
+                if (r.GetValue(common.Checkpoint) is { } warm) model = WarmStart(RequireFileOrVoice(warm, "--checkpoint"), common.ReadConfig, r, options.Seed);
                 else
                 {
                     var config = common.ReadConfig(r, new Tacotron2Config());
@@ -249,6 +249,29 @@ internal static class TrainCommand
         if (result.LastCheckpoint is not null) console.Out.WriteLine($"checkpoint: {result.LastCheckpoint}");
         console.Out.WriteLine($"loss log: {Path.Combine(output, LossLogName)}");
         return result.Cancelled ? ExitCodes.Cancelled : ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// A Tacotron 2 warm start: the checkpoint's model, widened (<see cref="Tacotron2Widening"/>) when --config asks
+    /// for wider LSTMs; the added units' fresh weights are drawn from <paramref name="seed"/>.
+    /// </summary>
+    private static Tacotron2Model WarmStart(string checkpoint, Func<ParseResult, Tacotron2Config, Tacotron2Config> readConfig, ParseResult r, long seed)
+    {
+        var model = Tacotron2Trainer.LoadModel(checkpoint);
+        try
+        {
+            var config = readConfig(r, model.Config);
+            if (config == model.Config) return model;
+            TorchSharp.torch.manual_seed(seed);
+            var wide = Tacotron2Widening.Widen(model, config);
+            model.Dispose();
+            return wide;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>--mel-loss's spelling (already restricted to its choices) as a <see cref="MelLoss"/>.</summary>

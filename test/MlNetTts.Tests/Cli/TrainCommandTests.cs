@@ -93,6 +93,19 @@ public sealed class TrainCommandTests
         Assert.AreEqual(ExitCodes.Ok, warm.ExitCode, warm.ToString());
         Assert.IsTrue(File.Exists(Path.Combine(output["warm"], "checkpoint_Tacotron2_0.safetensors")), warm.ToString());
 
+        File.WriteAllText(output["wider.json"], "{ \"DecoderRnnDim\": 40 }");
+        var widened = CliRun.Of("train", "tacotron2", data.Root, "-o", output["wide"], "--checkpoint", output["voice"], "--config", output["wider.json"], "-bs", "2", "--epochs", "1");
+        Assert.AreEqual(ExitCodes.Ok, widened.ExitCode, widened.ToString());
+        using (var saved = Tacotron2Trainer.Resume(Path.Combine(output["wide"], "checkpoint_Tacotron2_0.safetensors")))
+        {
+            Assert.AreEqual(40, saved.Model.Config.DecoderRnnDim, "--config on a warm start widens the decoder");
+            saved.Model.Dispose();
+        }
+        File.WriteAllText(output["other.json"], "{ \"PrenetDim\": 12 }");
+        var changed = CliRun.Of("train", "tacotron2", data.Root, "-o", output["other"], "--checkpoint", output["voice"], "--config", output["other.json"], "--epochs", "1");
+        Assert.AreNotEqual(ExitCodes.Ok, changed.ExitCode, changed.ToString());
+        StringAssert.Contains(changed.Error, "PrenetDim");
+
         var missing = CliRun.Of("train", "tacotron2", data.Root, "-o", output["warm2"], "--checkpoint", output["no-such-voice"], "--epochs", "1");
         Assert.AreNotEqual(ExitCodes.Ok, missing.ExitCode, missing.ToString());
         StringAssert.Contains(missing.Error, output["no-such-voice"]);
