@@ -47,6 +47,12 @@ internal static class SynthesizeCommand
         var maxLength = CliOptions.PositiveInt("--max-sentence-length", SentenceSplitterOptions.DefaultMaxLength, "Longest piece (characters) spoken at once; longer sentences are cut at clause marks.");
         var pause = CliOptions.NonNegative("--sentence-pause", 0.2, "Silence (s) between the sentences of one line.");
         var level = CliOptions.Choice("--level", "peak", "Output level: peak (each file scaled to full scale, as NVIDIA's inference.py) or keep (the loudness the mel encodes, i.e. the training audio's; scaled down only where it would clip). Default: keep for a voice, peak for --tacotron2 and --model.", "peak", "keep");
+        var candidates = new Option<int?>("--candidates") { Description = $"Decode each sentence N times (the prenet dropout draws differ) and keep the draw whose attention covers the most of its text (1-{TextSynthesisOptions.MaxCandidates}; default: the voice's, else 1, the reference's single draw)." };
+        candidates.Validators.Add(r =>
+        {
+            if (r.Tokens.Count == 1 && int.TryParse(r.Tokens[0].Value, out int n) && n is < 1 or > TextSynthesisOptions.MaxCandidates)
+                r.AddError($"--candidates must be between 1 and {TextSynthesisOptions.MaxCandidates}.");
+        });
         var seed = new Option<int?>("--seed") { Description = "Seed for the prenet dropout and vocoder noise (reproducible output)." };
         var plot = new Option<bool>("--plot") { Description = "Also write <name>.mel.png and <name>.alignment.png (one alignment per line: frames x symbols, block-diagonal over its sentences)." };
         var json = CliOptions.Json();
@@ -54,7 +60,7 @@ internal static class SynthesizeCommand
         var command = new Command("synthesize", "Speak text into 16-bit mono WAV files (22050 Hz), as NVIDIA's inference.py: from a text argument, a file of lines (--input-file) or lines on stdin. Each line becomes one file; long lines are split into sentences and joined. Prints the files written and the speed (RTF = seconds of audio per second of wall time; higher is faster).")
         {
             text, inputFile, withIds, prefix, outputDir, tacotron2, voice, modelZip, vocoder, waveglow, sigma, denoiser, griffinLimIters, sharpening, melFMax,
-            maxSteps, batchSize, precision, maxLength, pause, level, seed, plot, json,
+            maxSteps, batchSize, precision, maxLength, pause, level, candidates, seed, plot, json,
         };
         command.SetAction(result => CliApplication.Guard(console, command, () =>
         {
@@ -66,6 +72,8 @@ internal static class SynthesizeCommand
             {
                 if (result.GetValue(tacotron2) is not null || result.GetValue(waveglow) is not null || result.GetValue(voice) is not null)
                     throw new UsageException("--model holds the whole chain: give either --model or --tacotron2/--voice/--waveglow, not both.");
+                if (result.GetValue(candidates) is not null)
+                    throw new UsageException("--candidates applies to --tacotron2 and --voice; a --model zip decodes with its own settings.");
                 using var zipped = new ModelZipSynthesizer(zip, result.GetValue(griffinLimIters), result.GetValue(sharpening), seedValue, generator);
                 return Run(console, zipped, lines, Path.GetFullPath(result.GetValue(outputDir)!), result.GetValue(level) == "keep", result.GetValue(plot), result.GetValue(json));
             }
@@ -104,6 +112,7 @@ internal static class SynthesizeCommand
                 SentenceMaxLength = sentenceLength,
                 SentencePauseFrames = PauseFrames(result.GetValue(pause)),
                 Seed = seedValue ?? new TextSynthesisOptions().Seed,
+                Candidates = result.GetValue(candidates) ?? 1,
             };
             using var synthesizer = new SpeechSynthesizer(model, voc, options);
             return Run(console, synthesizer, lines, Path.GetFullPath(result.GetValue(outputDir)!), keepLevel, result.GetValue(plot), result.GetValue(json));

@@ -5,6 +5,9 @@ namespace MlNetTts.Tacotron2;
 /// <summary>How <see cref="TextSynthesizer"/> turns texts into mels.</summary>
 public sealed record TextSynthesisOptions
 {
+    /// <summary>The most draws per sentence <see cref="Candidates"/> allows.</summary>
+    public const int MaxCandidates = 16;
+
     /// <summary>Sentences decoded together in one batched decoder pass.</summary>
     public int BatchSize { get; init; } = 16;
 
@@ -29,6 +32,13 @@ public sealed record TextSynthesisOptions
     /// <summary>Seeds torch's generator per decoder batch when prenet dropout is on, so runs are reproducible.</summary>
     public int Seed { get; init; } = 1;
 
+    /// <summary>
+    /// Draws decoded per sentence when the prenet dropout is on (it makes each draw different); the draw whose
+    /// attention covers the most of the sentence is kept (<see cref="TextSynthesizer"/>). 1, the default, is the
+    /// reference's single draw. The decoder runs the draws batched together, so its cost grows less than N-fold.
+    /// </summary>
+    public int Candidates { get; init; } = 1;
+
     /// <summary>Stops synthesis within one decoder step of a cancellation request, with <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken CancellationToken { get; init; }
 
@@ -38,6 +48,7 @@ public sealed record TextSynthesisOptions
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be at least 1.");
         if (MaxDecoderSteps is < 1) throw new ArgumentOutOfRangeException(nameof(MaxDecoderSteps), MaxDecoderSteps, "must be at least 1 (or null for the model's max_decoder_steps).");
         if (GateThreshold is { } g && !(g > 0 && g < 1)) throw new ArgumentOutOfRangeException(nameof(GateThreshold), g, "must be in (0, 1) (or null for the model's gate_threshold).");
+        if (Candidates is < 1 or > MaxCandidates) throw new ArgumentOutOfRangeException(nameof(Candidates), Candidates, $"must be between 1 and {MaxCandidates}.");
         if (SentenceMaxLength < 0) throw new ArgumentOutOfRangeException(nameof(SentenceMaxLength), SentenceMaxLength, "must be 0 (no splitting) or positive.");
         if (SentencePauseFrames < 0) throw new ArgumentOutOfRangeException(nameof(SentencePauseFrames), SentencePauseFrames, "must not be negative.");
     }

@@ -18,11 +18,17 @@ namespace MlNetTts.Tacotron2;
 /// batched <c>infer</c> lets padding leak into the last frames of shorter items). Each sentence's postnet sees the
 /// frames a decode of that sentence alone would have produced (up to and including its stop frame), and its mel is
 /// cut to its mel length, as NVIDIA's inference script cuts the audio.
+/// With <see cref="TextSynthesisOptions.Candidates"/> above 1 each sentence is decoded that many times in the same
+/// batches (the prenet dropout draws differ between rows) and the draw whose attention covers the most of its
+/// symbols is kept, ties going to the sharper attention: a draw that skips words leaves symbols unattended.
 /// </remarks>
 public sealed class TextSynthesizer
 {
     /// <summary>log(1e-5): the log-mel of silence, the pause between sentences (<see cref="MelSpectrogram.SilenceLogMel"/>).</summary>
     public static readonly float SilenceLogMel = MelSpectrogram.SilenceLogMel;
+
+    /// <summary>A symbol counts as spoken in a draw when some decoder step puts at least this much attention on it.</summary>
+    public const double CoveredAttention = 0.3;
 
     private readonly Tacotron2Model _model;
     private readonly TextSynthesisOptions _settings;
@@ -62,15 +68,22 @@ public sealed class TextSynthesizer
     {
         ArgumentNullException.ThrowIfNull(texts);
         var sentences = texts.Select(Sentences).ToList();
+        // Without the prenet dropout every draw would be the same.
+        int draws = _settings.PrenetDropout ? _settings.Candidates : 1;
         var items = new List<(int Row, int Index, long[] Ids)>();
         for (int row = 0; row < sentences.Count; row++)
-            for (int i = 0; i < sentences[row].Count; i++) items.Add((row, i, sentences[row][i]));
+            for (int i = 0; i < sentences[row].Count; i++)
+                for (int draw = 0; draw < draws; draw++) items.Add((row, i, sentences[row][i]));
         // Longest first: a decoder batch runs until its slowest item stops, and text length predicts mel length.
         items.Sort((a, b) => b.Ids.Length.CompareTo(a.Ids.Length));
 
         var decoded = new DecodedSentence[items.Count];
-        var order = new Dictionary<(int, int), int>();
-        for (int k = 0; k < items.Count; k++) order[(items[k].Row, items[k].Index)] = k;
+        var order = new Dictionary<(int, int), List<int>>();
+        for (int k = 0; k < items.Count; k++)
+        {
+            if (!order.TryGetValue((items[k].Row, items[k].Index), out var drawn)) order[(items[k].Row, items[k].Index)] = drawn = [];
+            drawn.Add(k);
+        }
         lock (_model) // the model's settings and the global RNG are shared state
         {
             _model.Precision = _settings.Precision;
@@ -80,7 +93,7 @@ public sealed class TextSynthesizer
             {
                 if (_settings.PrenetDropout) random.manual_seed(_settings.Seed + seedOffset * 7919 + chunk);
                 var batch = items.GetRange(start, Math.Min(_settings.BatchSize, items.Count - start));
-                var results = DecodeBatch(batch.Select(b => b.Ids).ToList(), withAlignment);
+                var results = DecodeBatch(batch.Select(b => b.Ids).ToList(), withAlignment, score: draws > 1);
                 for (int j = 0; j < results.Length; j++) decoded[start + j] = results[j];
             }
         }
@@ -88,15 +101,44 @@ public sealed class TextSynthesizer
         var output = new SynthesizedText[texts.Count];
         for (int row = 0; row < texts.Count; row++)
         {
-            var parts = Enumerable.Range(0, sentences[row].Count).Select(i => decoded[order[(row, i)]]).ToList();
+            var parts = Enumerable.Range(0, sentences[row].Count).Select(i => Best(order[(row, i)].Select(k => decoded[k]))).ToList();
             output[row] = Join(parts, withAlignment);
         }
         return output;
     }
 
-    private sealed record DecodedSentence(float[] Mel, int Frames, float[]? Alignment, int Symbols, bool HitCap);
+    /// <summary>One decode of a sentence; <paramref name="Coverage"/> (the share of its symbols attended, see <see cref="CoveredAttention"/>) and <paramref name="Focus"/> (the mean of each step's largest attention weight) rank draws.</summary>
+    private sealed record DecodedSentence(float[] Mel, int Frames, float[]? Alignment, int Symbols, bool HitCap, double Coverage = 0, double Focus = 0);
 
-    private DecodedSentence[] DecodeBatch(List<long[]> batch, bool withAlignment)
+    private static DecodedSentence Best(IEnumerable<DecodedSentence> draws)
+    {
+        var all = draws.ToList();
+        return all[Best(all.Select(d => (d.Coverage, d.Focus)).ToList())];
+    }
+
+    /// <summary>The index of the draw to keep: the most symbols attended, then the sharpest attention; the first on a tie.</summary>
+    internal static int Best(IReadOnlyList<(double Coverage, double Focus)> draws)
+    {
+        int best = 0;
+        for (int k = 1; k < draws.Count; k++)
+            if (draws[k].Coverage > draws[best].Coverage || (draws[k].Coverage == draws[best].Coverage && draws[k].Focus > draws[best].Focus)) best = k;
+        return best;
+    }
+
+    /// <summary>
+    /// How well a draw's attention (decoder steps x symbols) covers its text: the share of symbols some step gives at
+    /// least <see cref="CoveredAttention"/>, and the mean over steps of the largest weight.
+    /// </summary>
+    internal static (double Coverage, double Focus) Score(Tensor attention)
+    {
+        using var scope = NewDisposeScope();
+        var weights = attention.to(ScalarType.Float32);
+        double coverage = weights.max(0).values.ge(CoveredAttention).to(ScalarType.Float32).mean().item<float>();
+        double focus = weights.max(1).values.mean().item<float>();
+        return (coverage, focus);
+    }
+
+    private DecodedSentence[] DecodeBatch(List<long[]> batch, bool withAlignment, bool score)
     {
         var config = _model.Config;
         int maxSteps = _settings.MaxDecoderSteps ?? config.MaxDecoderSteps;
@@ -146,7 +188,8 @@ public sealed class TextSynthesizer
                 var perFrame = steps.repeat_interleave(r, 0).to(ScalarType.Float32).contiguous().cpu();
                 alignment = perFrame.data<float>().ToArray();
             }
-            result[i] = new DecodedSentence(framesMajor.data<float>().ToArray(), frames, alignment, batch[i].Length, hit);
+            var (coverage, focus) = score ? Score(decoded.Alignments[i].narrow(0, 0, Math.Max(1, frames / r)).narrow(1, 0, batch[i].Length)) : (0, 0);
+            result[i] = new DecodedSentence(framesMajor.data<float>().ToArray(), frames, alignment, batch[i].Length, hit, coverage, focus);
         }
         return result;
     }

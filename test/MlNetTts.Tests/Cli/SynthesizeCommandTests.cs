@@ -120,6 +120,8 @@ public sealed class SynthesizeCommandTests
             (new[] { "synthesize", "Hi.", "--tacotron2", CliFixtures.Tacotron2Checkpoint, "--vocoder", "waveglow" }, "--waveglow"),
             (new[] { "synthesize", "Hi.", "--precision", "fp8" }, "fp8"),
             (new[] { "synthesize", "--no-such-option" }, "--no-such-option"),
+            (new[] { "synthesize", "Hi.", "--candidates", "0" }, "--candidates must be between 1 and"),
+            (new[] { "synthesize", "Hi.", "--model", output["model.zip"], "--candidates", "3" }, "--candidates applies to"),
         };
         foreach (var (args, message) in cases)
         {
@@ -140,6 +142,19 @@ public sealed class SynthesizeCommandTests
         var wav = Path.Combine(output.Path, "audio-001.wav");
         Assert.IsTrue(File.Exists(wav), run.ToString());
         Assert.IsGreaterThan(0.3, MlNetTts.Audio.WaveFile.Read(wav, targetSampleRate: null).Seconds, "a two-word sentence lasts a fraction of a second at least");
+    }
+
+    [TestMethod]
+    public void CandidatesKeepOneDrawOfTheSentence()
+    {
+        using var output = new TempFolder();
+        var one = CliRun.Of("synthesize", "Good morning.", "-o", output.Path, "--prefix", "one-", "--seed", "1");
+        var best = CliRun.Of("synthesize", "Good morning.", "-o", output.Path, "--prefix", "best-", "--seed", "1", "--candidates", "3");
+        Assert.AreEqual(ExitCodes.Ok, best.ExitCode, best.ToString());
+        double oneSeconds = MlNetTts.Audio.WaveFile.Read(output["one-001.wav"], targetSampleRate: null).Seconds;
+        double bestSeconds = MlNetTts.Audio.WaveFile.Read(output["best-001.wav"], targetSampleRate: null).Seconds;
+        // Draws of one sentence differ in detail, not in what they say: about the same length.
+        Assert.IsTrue(Math.Abs(bestSeconds - oneSeconds) < 0.25 * oneSeconds, $"one draw {oneSeconds:F2} s, best of three {bestSeconds:F2} s");
     }
 
     [TestMethod]
