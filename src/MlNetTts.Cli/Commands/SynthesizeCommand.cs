@@ -112,7 +112,7 @@ internal static class SynthesizeCommand
                 SentenceMaxLength = sentenceLength,
                 SentencePauseFrames = PauseFrames(result.GetValue(pause)),
                 Seed = seedValue ?? new TextSynthesisOptions().Seed,
-                Candidates = result.GetValue(candidates) ?? 1,
+                Candidates = result.GetValue(candidates) ?? speaker?.Manifest.Candidates ?? 1,
             };
             using var synthesizer = new SpeechSynthesizer(model, voc, options);
             return Run(console, synthesizer, lines, Path.GetFullPath(result.GetValue(outputDir)!), keepLevel, result.GetValue(plot), result.GetValue(json));

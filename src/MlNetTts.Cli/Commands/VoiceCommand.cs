@@ -2,6 +2,7 @@ using System.CommandLine;
 using MlNetTts.Audio;
 using MlNetTts.Cli.Console;
 using MlNetTts.Runtime;
+using MlNetTts.Tacotron2;
 using MlNetTts.Voices;
 using TorchSharp;
 
@@ -34,13 +35,14 @@ internal static class VoiceCommand
         var iterations = CliOptions.PositiveInt("--griffin-lim-iters", GriffinLim.DefaultIterations, "Griffin-Lim iterations recorded as the voice's default.");
         var sharpening = CliOptions.NonNegative("--mel-sharpening", 0, "Mel sharpening (unsharp masking along time before vocoding) recorded as the voice's default; 0 = off.");
         var fmax = CliOptions.NonNegative("--mel-fmax", MelSettings.Default.FMax, "Highest mel frequency (Hz) the model was trained with.");
+        var candidates = CliOptions.PositiveInt("--candidates", 1, $"Draws decoded per sentence, the best-attended kept, recorded as the voice's default (1-{TextSynthesisOptions.MaxCandidates}; 1: a single draw).");
         var maxSteps = new Option<int?>("--max-decoder-steps") { Description = "Decoder step cap stored with the voice (default: the checkpoint's); a cap near the longest sentence's need stops a babbling decoder early." };
         maxSteps.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--max-decoder-steps must be at least 1."); });
         var gate = new Option<double?>("--gate-threshold") { Description = "Stop probability at which decoding ends, stored with the voice (default: the checkpoint's, 0.5 for the reference)." };
         gate.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is { } g && !(g > 0 && g < 1)) r.AddError("--gate-threshold must be between 0 and 1."); });
         var command = new Command("export", "Write a voice folder from a Tacotron 2 checkpoint: weights (fp16 by default) and voice.json, each written atomically.")
         {
-            checkpoint, output, name, description, dtype, sentenceLength, iterations, sharpening, fmax, maxSteps, gate,
+            checkpoint, output, name, description, dtype, sentenceLength, iterations, sharpening, fmax, candidates, maxSteps, gate,
         };
         command.SetAction(result => CliApplication.Guard(console, command, () =>
         {
@@ -57,6 +59,7 @@ internal static class VoiceCommand
                 SentenceMaxLength = result.GetValue(sentenceLength),
                 GriffinLimIterations = result.GetValue(iterations),
                 MelSharpening = result.GetValue(sharpening),
+                Candidates = result.GetValue(candidates),
             };
             var type = result.GetValue(dtype) switch { "bf16" => torch.ScalarType.BFloat16, "fp32" => torch.ScalarType.Float32, _ => torch.ScalarType.Float16 };
             var voice = Voice.Export(paths, result.GetValue(output)!, manifest, type, result.GetValue(maxSteps), result.GetValue(gate));

@@ -68,6 +68,8 @@ public sealed class Voice
             throw new InvalidDataException($"{manifestPath} has format '{manifest.Format}'; this library reads '{VoiceManifest.CurrentFormat}'.");
         if (!Audio.MelSharpening.IsValidAmount(manifest.MelSharpening))
             throw new InvalidDataException($"{manifestPath}: MelSharpening {manifest.MelSharpening} must be a finite number >= 0 (0 = off).");
+        if (manifest.Candidates is < 1 or > TextSynthesisOptions.MaxCandidates)
+            throw new InvalidDataException($"{manifestPath}: Candidates {manifest.Candidates} must be between 1 and {TextSynthesisOptions.MaxCandidates}.");
         if (Path.IsPathRooted(manifest.WeightsFile) || manifest.WeightsFile.Contains("..", StringComparison.Ordinal))
             throw new InvalidDataException($"{manifestPath}: WeightsFile '{manifest.WeightsFile}' must be a file name inside the voice folder.");
         var voice = new Voice(Path.GetFullPath(directory), manifest);
@@ -96,7 +98,7 @@ public sealed class Voice
 
     /// <summary>Synthesis options with the voice's sentence length; the rest as given.</summary>
     public TextSynthesisOptions SynthesisOptions(TextSynthesisOptions? options = null) =>
-        (options ?? new TextSynthesisOptions()) with { SentenceMaxLength = Manifest.SentenceMaxLength };
+        (options ?? new TextSynthesisOptions()) with { SentenceMaxLength = Manifest.SentenceMaxLength, Candidates = Manifest.Candidates };
 
     /// <summary>
     /// Writes a voice folder from a Tacotron 2 training checkpoint (or any checkpoint <see cref="Tacotron2Trainer.LoadModel"/>
@@ -133,6 +135,8 @@ public sealed class Voice
         if (weightType is not (ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32))
             throw new ArgumentException($"Voice weights are stored as Float16, BFloat16 or Float32, not {weightType}.", nameof(weightType));
         Audio.MelSharpening.Check(manifest.MelSharpening, "manifest.MelSharpening");
+        if (manifest.Candidates is < 1 or > TextSynthesisOptions.MaxCandidates)
+            throw new ArgumentOutOfRangeException(nameof(manifest), manifest.Candidates, $"manifest.Candidates must be between 1 and {TextSynthesisOptions.MaxCandidates}.");
         if (maxDecoderSteps is < 1) throw new ArgumentOutOfRangeException(nameof(maxDecoderSteps), maxDecoderSteps, "The decoder step cap must be at least 1.");
         System.IO.Directory.CreateDirectory(directory);
         if (gateThreshold is { } g && !(g > 0 && g < 1)) throw new ArgumentOutOfRangeException(nameof(gateThreshold), gateThreshold, "The gate threshold must be between 0 and 1.");

@@ -45,4 +45,10 @@ public sealed record VoiceManifest
     /// voice's intelligibility figures were measured with it.
     /// </summary>
     public double MelSharpening { get; init; }
+
+    /// <summary>
+    /// Draws decoded per sentence, of which the one whose attention covers the most of the sentence is kept
+    /// (<see cref="Tacotron2.TextSynthesisOptions.Candidates"/>); 1, the default, is a single draw.
+    /// </summary>
+    public int Candidates { get; init; } = 1;
 }

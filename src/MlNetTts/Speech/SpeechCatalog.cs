@@ -36,7 +36,8 @@ public static class SpeechCatalog
 
     /// <summary>
     /// TextToMel speaking with a voice folder (<see cref="Voice.LoadDefault"/> for the bundled one): its Tacotron 2, its
-    /// mel settings (so MelToAudio's Griffin-Lim inverts the right spectrogram) and its sentence length.
+    /// mel settings (so MelToAudio's Griffin-Lim inverts the right spectrogram), its sentence length and its draws per
+    /// sentence (<see cref="VoiceManifest.Candidates"/>).
     /// </summary>
     public static TextToMelEstimator TextToMel(this TransformsCatalog catalog, Voice voice,
         string outputColumnName = TextToMelOptions.DefaultOutputColumnName,
@@ -49,6 +50,7 @@ public static class SpeechCatalog
             Model = voice.CreateTacotron2(),
             MelSettings = voice.Manifest.Mel,
             SentenceMaxLength = voice.Manifest.SentenceMaxLength,
+            Candidates = voice.Manifest.Candidates,
             OutputColumnName = outputColumnName,
             InputColumnName = inputColumnName,
             BatchSize = batchSize,

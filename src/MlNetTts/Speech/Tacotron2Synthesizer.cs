@@ -17,6 +17,7 @@ internal sealed class Tacotron2Synthesizer
             MaxDecoderSteps = settings.MaxDecoderSteps,
             GateThreshold = settings.GateThreshold,
             PrenetDropout = settings.PrenetDropout,
+            Candidates = settings.Candidates,
             Precision = settings.Precision,
             SentenceMaxLength = settings.SentenceMaxLength,
             SentencePauseFrames = settings.SentencePauseFrames,

@@ -32,6 +32,8 @@ public sealed class TextToMelEstimator : IEstimator<TextToMelTransformer>
         ArgumentException.ThrowIfNullOrWhiteSpace(options.InputColumnName, nameof(options.InputColumnName));
         ArgumentException.ThrowIfNullOrWhiteSpace(options.OutputColumnName, nameof(options.OutputColumnName));
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "TextToMelOptions.BatchSize must be at least 1.");
+        if (options.Candidates is < 1 or > TextSynthesisOptions.MaxCandidates)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Candidates, $"TextToMelOptions.Candidates must be between 1 and {TextSynthesisOptions.MaxCandidates}.");
     }
 
     /// <inheritdoc />
@@ -128,6 +130,7 @@ public sealed class TextToMelEstimator : IEstimator<TextToMelTransformer>
             Cancellation = _options.InferenceCancellation,
             GateThreshold = _options.GateThreshold,
             PrenetDropout = _options.PrenetDropout,
+            Candidates = _options.Candidates,
             Precision = _options.Precision,
             SentenceMaxLength = _options.SentenceMaxLength,
             SentencePauseFrames = (int)Math.Round(_options.SentencePause.TotalSeconds * mel.SampleRate / mel.HopLength),

@@ -69,6 +69,13 @@ public sealed class TextToMelOptions
     /// </summary>
     public bool PrenetDropout { get; set; } = true;
 
+    /// <summary>
+    /// Draws decoded per sentence (1-16, default 1: the reference's single draw). Above 1 each sentence is decoded that
+    /// many times in the same batches and the draw whose attention covers the most of it is kept; needs
+    /// <see cref="PrenetDropout"/> (without it the draws are the same, and one is decoded).
+    /// </summary>
+    public int Candidates { get; set; } = 1;
+
     /// <summary>Float32 (default) or Mixed (bf16 on CPU, fp16 on CUDA).</summary>
     public Precision Precision { get; set; } = Precision.Float32;
 

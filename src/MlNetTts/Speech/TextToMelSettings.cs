@@ -26,6 +26,9 @@ internal sealed record TextToMelSettings
 
     public required Precision Precision { get; init; }
 
+    /// <summary>Draws per sentence (<see cref="Tacotron2.TextSynthesisOptions.Candidates"/>).</summary>
+    public int Candidates { get; init; } = 1;
+
     /// <summary>Longest sentence in characters; 0 = no splitting.</summary>
     public required int SentenceMaxLength { get; init; }
 

@@ -77,6 +77,9 @@ public sealed class TextToMelTransformer : ITransformer, ICanSaveModel
     /// <summary>Seed of the prenet dropout (from the MLContext at Fit; kept in the model zip).</summary>
     public int Seed => _settings.Seed;
 
+    /// <summary>Draws decoded per sentence, the best-attended kept (<see cref="TextToMelOptions.Candidates"/>).</summary>
+    public int Candidates => _settings.Candidates;
+
     /// <inheritdoc />
     public bool IsRowToRowMapper => true;
 
@@ -111,6 +114,7 @@ public sealed class TextToMelTransformer : ITransformer, ICanSaveModel
         w.Write(s.Seed);
         var m = s.MelSettings;
         w.Write(m.SampleRate); w.Write(m.FilterLength); w.Write(m.HopLength); w.Write(m.WinLength); w.Write(m.MelChannels); w.Write(m.FMin); w.Write(m.FMax);
+        w.Write(s.Candidates); // since 0x00010002
         ModelConfigRecord.Write(w, Model.Config.ToCheckpointConfig());
         ModuleWeightsStream.Save(ctx, WeightsStream, Model);
     }
@@ -141,13 +145,15 @@ public sealed class TextToMelTransformer : ITransformer, ICanSaveModel
             SampleRate = r.ReadInt32(), FilterLength = r.ReadInt32(), HopLength = r.ReadInt32(), WinLength = r.ReadInt32(),
             MelChannels = r.ReadInt32(), FMin = r.ReadDouble(), FMax = r.ReadDouble(),
         };
+        // Zips written before draws per sentence existed decode one draw.
+        int candidates = ctx.Header.ModelVerWritten >= CandidatesVersion ? r.ReadInt32() : 1;
         var config = Tacotron2Config.FromCheckpointConfig(ModelConfigRecord.Read(r));
         var settings = new TextToMelSettings
         {
             InputColumnName = input, OutputColumnName = output, AlignmentColumnName = alignment, MelLengthColumnName = length,
             HitMaxDecoderStepsColumnName = hit, BatchSize = batch, MaxDecoderSteps = maxSteps > 0 ? maxSteps : null,
             GateThreshold = double.IsNaN(gate) ? null : gate, PrenetDropout = dropout, Precision = precision,
-            SentenceMaxLength = sentenceMax, SentencePauseFrames = pause, MelSettings = mel, Seed = seed,
+            SentenceMaxLength = sentenceMax, SentencePauseFrames = pause, MelSettings = mel, Seed = seed, Candidates = candidates,
         };
         ModelSizeGuard.Check(ctx, WeightsStream, ModelSizeGuard.Tacotron2Parameters(config), "Tacotron 2");
         var model = new Tacotron2Model(config);
@@ -163,10 +169,13 @@ public sealed class TextToMelTransformer : ITransformer, ICanSaveModel
         }
     }
 
+    /// <summary>The format version that added <see cref="TextToMelSettings.Candidates"/>.</summary>
+    private const uint CandidatesVersion = 0x00010002;
+
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "TTSTXMEL",
-        verWrittenCur: 0x00010001,
-        verReadableCur: 0x00010001,
+        verWrittenCur: CandidatesVersion,
+        verReadableCur: CandidatesVersion,
         verWeCanReadBack: 0x00010001,
         loaderSignature: LoaderSignature,
         loaderAssemblyName: typeof(TextToMelTransformer).Assembly.FullName);

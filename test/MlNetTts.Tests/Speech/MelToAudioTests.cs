@@ -215,7 +215,7 @@ public sealed class MelToAudioTests
     /// Swaps the entry of a transformer saved alone by <c>Model.Save</c> (ML.NET keeps it in TransformerChain/Model.key)
     /// for one <paramref name="write"/> produces.
     /// </summary>
-    private static void ReplaceTransformerEntry(string zip, MLContext ml, Action<ModelSaveContext> write)
+    internal static void ReplaceTransformerEntry(string zip, MLContext ml, Action<ModelSaveContext> write)
     {
         using var written = new MemoryStream();
         using (var writer = RepositoryWriter.CreateNew(written, ml))

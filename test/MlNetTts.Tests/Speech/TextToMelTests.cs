@@ -22,6 +22,68 @@ public sealed class TextToMelTests
     };
 
     [TestMethod]
+    public void CandidatesSurviveSaveAndLoadAndAnOlderZipDecodesOneDraw()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(SpeechFixture.MixedTexts(3));
+        var options = Options(dropout: true);
+        options.Candidates = 3;
+        var model = ml.Transforms.TextToMel(options).Fit(data);
+        var expected = SpeechFixture.ReadVectors(model.Transform(data), "Mel");
+        var zip = Path.Combine(Path.GetTempPath(), $"mlnettts-candidates-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(model, data.Schema, zip);
+            var loaded = (TextToMelTransformer)new MLContext(seed: 9).Model.Load(zip, out _);
+            Assert.AreEqual(3, loaded.Candidates);
+            var again = SpeechFixture.ReadVectors(loaded.Transform(data), "Mel");
+            for (int i = 0; i < expected.Count; i++) CollectionAssert.AreEqual(expected[i], again[i], $"row {i} after loading");
+
+            // The transformer's entry as format 0x00010001 wrote it: the same fields, no draws per sentence.
+            MelToAudioTests.ReplaceTransformerEntry(zip, ml, ctx =>
+            {
+                ctx.SetVersionInfo(new VersionInfo("TTSTXMEL", 0x00010001, 0x00010001, 0x00010001,
+                    loaderSignature: TextToMelTransformer.LoaderSignature, loaderAssemblyName: typeof(TextToMelTransformer).Assembly.FullName));
+                ctx.SaveNonEmptyString(model.InputColumnName);
+                ctx.SaveNonEmptyString(model.OutputColumnName);
+                ctx.SaveStringOrNull(null);
+                ctx.SaveStringOrNull(null);
+                ctx.SaveStringOrNull(null);
+                var w = ctx.Writer;
+                w.Write(model.BatchSize);
+                w.Write(0);
+                w.Write(double.NaN);
+                w.Write(true);
+                w.Write((int)MlNetTts.Nn.Precision.Float32);
+                w.Write(200);
+                w.Write(17);
+                w.Write(model.Seed);
+                var m = model.MelSettings;
+                w.Write(m.SampleRate); w.Write(m.FilterLength); w.Write(m.HopLength); w.Write(m.WinLength); w.Write(m.MelChannels); w.Write(m.FMin); w.Write(m.FMax);
+                MlNetTts.Speech.ModelConfigRecord.Write(w, model.Model.Config.ToCheckpointConfig());
+                MlNetTts.Persistence.ModuleWeightsStream.Save(ctx, "Tacotron2Weights", model.Model);
+            });
+            var old = (TextToMelTransformer)new MLContext(seed: 9).Model.Load(zip, out _);
+            Assert.AreEqual(1, old.Candidates, "one draw before the field existed");
+            Assert.HasCount(expected.Count, SpeechFixture.ReadVectors(old.Transform(data), "Mel"));
+        }
+        finally
+        {
+            File.Delete(zip);
+        }
+    }
+
+    [TestMethod]
+    public void CandidatesOutsideOneToSixteenAreRefused()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = Options();
+        options.Candidates = 0;
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Transforms.TextToMel(options));
+        StringAssert.Contains(e.Message, "Candidates");
+    }
+
+    [TestMethod]
     public void BatchedScoringOfMixedLengthsEqualsRowByRowScoring()
     {
         var ml = new MLContext(seed: 1);

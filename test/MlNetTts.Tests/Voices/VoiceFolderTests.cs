@@ -117,6 +117,30 @@ public sealed class VoiceFolderTests
     }
 
     [TestMethod]
+    public void CandidatesAreKeptReachTheSynthesisOptionsAndAManifestWithoutThemMeansOneDraw()
+    {
+        using var model = TinyModel();
+        Voice.Export(model, _dir, Manifest with { Candidates = 5 });
+        var voice = Voice.Load(_dir);
+        Assert.AreEqual(5, voice.Manifest.Candidates);
+        Assert.AreEqual(5, voice.SynthesisOptions().Candidates);
+        Rewrite(json => System.Text.RegularExpressions.Regex.Replace(json, ",?\\s*\"Candidates\": [0-9]+", ""));
+        Assert.AreEqual(1, Voice.Load(_dir).Manifest.Candidates);
+    }
+
+    [TestMethod]
+    public void CandidatesOutOfRangeAreRefusedNamingTheManifest()
+    {
+        using var model = TinyModel();
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Voice.Export(model, _dir, Manifest with { Candidates = 0 }));
+        Voice.Export(model, _dir, Manifest with { Candidates = 2 });
+        Rewrite(json => json.Replace("\"Candidates\": 2", "\"Candidates\": 99", StringComparison.Ordinal));
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => Voice.Load(_dir));
+        Assert.Contains("Candidates", error.Message);
+        Assert.Contains(Voice.ManifestFileName, error.Message);
+    }
+
+    [TestMethod]
     public void ANegativeMelSharpeningIsRefusedNamingTheManifest()
     {
         using var model = TinyModel();
