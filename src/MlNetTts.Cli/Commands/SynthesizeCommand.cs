@@ -50,7 +50,7 @@ internal static class SynthesizeCommand
         var candidates = new Option<int?>("--candidates") { Description = $"Decode each sentence N times (the prenet dropout draws differ) and keep the draw whose attention covers the most of its text (1-{TextSynthesisOptions.MaxCandidates}; default: the voice's, else 1, the reference's single draw)." };
         candidates.Validators.Add(r =>
         {
-            if (r.Tokens.Count == 1 && int.TryParse(r.Tokens[0].Value, out int n) && n is < 1 or > TextSynthesisOptions.MaxCandidates)
+            if (r.Tokens.Count == 1 && int.TryParse(r.Tokens[0].Value, out int n) && !TextSynthesisOptions.IsValidCandidates(n))
                 r.AddError($"--candidates must be between 1 and {TextSynthesisOptions.MaxCandidates}.");
         });
         var seed = new Option<int?>("--seed") { Description = "Seed for the prenet dropout and vocoder noise (reproducible output)." };

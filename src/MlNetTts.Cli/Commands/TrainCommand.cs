@@ -167,7 +167,7 @@ internal static class TrainCommand
             else
             {
                 Tacotron2Model model;
-                if (r.GetValue(common.Checkpoint) is { } warm) model = WarmStart(RequireFileOrVoice(warm, "--checkpoint"), common.ReadConfig, r, options.Seed);
+                if (r.GetValue(common.Checkpoint) is { } warm) model = WarmStart(RequireFileOrVoice(warm, "--checkpoint"), own => common.ReadConfig(r, own), options.Seed);
                 else
                 {
                     var config = common.ReadConfig(r, new Tacotron2Config());
@@ -252,15 +252,16 @@ internal static class TrainCommand
     }
 
     /// <summary>
-    /// A Tacotron 2 warm start: the checkpoint's model, widened (<see cref="Tacotron2Widening"/>) when --config asks
-    /// for wider LSTMs; the added units' fresh weights are drawn from <paramref name="seed"/>.
+    /// A Tacotron 2 warm start: the checkpoint's model, widened (<see cref="Tacotron2Widening"/>) when
+    /// <paramref name="configFor"/> (--config over the checkpoint's configuration) asks for wider LSTMs; the added
+    /// units' fresh weights are drawn from <paramref name="seed"/>.
     /// </summary>
-    private static Tacotron2Model WarmStart(string checkpoint, Func<ParseResult, Tacotron2Config, Tacotron2Config> readConfig, ParseResult r, long seed)
+    private static Tacotron2Model WarmStart(string checkpoint, Func<Tacotron2Config, Tacotron2Config> configFor, long seed)
     {
         var model = Tacotron2Trainer.LoadModel(checkpoint);
         try
         {
-            var config = readConfig(r, model.Config);
+            var config = configFor(model.Config);
             if (config == model.Config) return model;
             TorchSharp.torch.manual_seed(seed);
             var wide = Tacotron2Widening.Widen(model, config);

@@ -8,6 +8,9 @@ public sealed record TextSynthesisOptions
     /// <summary>The most draws per sentence <see cref="Candidates"/> allows.</summary>
     public const int MaxCandidates = 16;
 
+    /// <summary>Whether <paramref name="candidates"/> is a number of draws <see cref="Candidates"/> allows (1 to <see cref="MaxCandidates"/>).</summary>
+    public static bool IsValidCandidates(int candidates) => candidates is >= 1 and <= MaxCandidates;
+
     /// <summary>Sentences decoded together in one batched decoder pass.</summary>
     public int BatchSize { get; init; } = 16;
 
@@ -48,7 +51,7 @@ public sealed record TextSynthesisOptions
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be at least 1.");
         if (MaxDecoderSteps is < 1) throw new ArgumentOutOfRangeException(nameof(MaxDecoderSteps), MaxDecoderSteps, "must be at least 1 (or null for the model's max_decoder_steps).");
         if (GateThreshold is { } g && !(g > 0 && g < 1)) throw new ArgumentOutOfRangeException(nameof(GateThreshold), g, "must be in (0, 1) (or null for the model's gate_threshold).");
-        if (Candidates is < 1 or > MaxCandidates) throw new ArgumentOutOfRangeException(nameof(Candidates), Candidates, $"must be between 1 and {MaxCandidates}.");
+        if (!IsValidCandidates(Candidates)) throw new ArgumentOutOfRangeException(nameof(Candidates), Candidates, $"must be between 1 and {MaxCandidates}.");
         if (SentenceMaxLength < 0) throw new ArgumentOutOfRangeException(nameof(SentenceMaxLength), SentenceMaxLength, "must be 0 (no splitting) or positive.");
         if (SentencePauseFrames < 0) throw new ArgumentOutOfRangeException(nameof(SentencePauseFrames), SentencePauseFrames, "must not be negative.");
     }

@@ -180,15 +180,16 @@ public sealed class TextSynthesizer
             var mel = decoded.MelOutputs[i].unsqueeze(0).narrow(2, 0, seen);
             var postnet = (mel + _model.Postnet.call(mel)).squeeze(0).narrow(1, 0, frames);
             using var framesMajor = postnet.to(ScalarType.Float32).t().contiguous().cpu();
+            // This sentence's attention, (steps, symbols); frames is a whole number of steps (the decoder's lengths are steps x r).
+            var steps = decoded.Alignments[i].narrow(0, 0, frames / r).narrow(1, 0, batch[i].Length);
             float[]? alignment = null;
             if (withAlignment)
             {
-                // (steps, symbols) -> one row per frame (a step's weights repeated for its r frames).
-                var steps = decoded.Alignments[i].narrow(0, 0, frames / r).narrow(1, 0, batch[i].Length);
+                // One row per frame (a step's weights repeated for its r frames).
                 var perFrame = steps.repeat_interleave(r, 0).to(ScalarType.Float32).contiguous().cpu();
                 alignment = perFrame.data<float>().ToArray();
             }
-            var (coverage, focus) = score ? Score(decoded.Alignments[i].narrow(0, 0, Math.Max(1, frames / r)).narrow(1, 0, batch[i].Length)) : (0, 0);
+            var (coverage, focus) = score ? Score(steps) : (0, 0);
             result[i] = new DecodedSentence(framesMajor.data<float>().ToArray(), frames, alignment, batch[i].Length, hit, coverage, focus);
         }
         return result;

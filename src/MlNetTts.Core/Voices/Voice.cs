@@ -68,7 +68,7 @@ public sealed class Voice
             throw new InvalidDataException($"{manifestPath} has format '{manifest.Format}'; this library reads '{VoiceManifest.CurrentFormat}'.");
         if (!Audio.MelSharpening.IsValidAmount(manifest.MelSharpening))
             throw new InvalidDataException($"{manifestPath}: MelSharpening {manifest.MelSharpening} must be a finite number >= 0 (0 = off).");
-        if (manifest.Candidates is < 1 or > TextSynthesisOptions.MaxCandidates)
+        if (!TextSynthesisOptions.IsValidCandidates(manifest.Candidates))
             throw new InvalidDataException($"{manifestPath}: Candidates {manifest.Candidates} must be between 1 and {TextSynthesisOptions.MaxCandidates}.");
         if (Path.IsPathRooted(manifest.WeightsFile) || manifest.WeightsFile.Contains("..", StringComparison.Ordinal))
             throw new InvalidDataException($"{manifestPath}: WeightsFile '{manifest.WeightsFile}' must be a file name inside the voice folder.");
@@ -135,7 +135,7 @@ public sealed class Voice
         if (weightType is not (ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32))
             throw new ArgumentException($"Voice weights are stored as Float16, BFloat16 or Float32, not {weightType}.", nameof(weightType));
         Audio.MelSharpening.Check(manifest.MelSharpening, "manifest.MelSharpening");
-        if (manifest.Candidates is < 1 or > TextSynthesisOptions.MaxCandidates)
+        if (!TextSynthesisOptions.IsValidCandidates(manifest.Candidates))
             throw new ArgumentOutOfRangeException(nameof(manifest), manifest.Candidates, $"manifest.Candidates must be between 1 and {TextSynthesisOptions.MaxCandidates}.");
         if (maxDecoderSteps is < 1) throw new ArgumentOutOfRangeException(nameof(maxDecoderSteps), maxDecoderSteps, "The decoder step cap must be at least 1.");
         System.IO.Directory.CreateDirectory(directory);

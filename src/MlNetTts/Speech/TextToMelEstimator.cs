@@ -32,7 +32,7 @@ public sealed class TextToMelEstimator : IEstimator<TextToMelTransformer>
         ArgumentException.ThrowIfNullOrWhiteSpace(options.InputColumnName, nameof(options.InputColumnName));
         ArgumentException.ThrowIfNullOrWhiteSpace(options.OutputColumnName, nameof(options.OutputColumnName));
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "TextToMelOptions.BatchSize must be at least 1.");
-        if (options.Candidates is < 1 or > TextSynthesisOptions.MaxCandidates)
+        if (!TextSynthesisOptions.IsValidCandidates(options.Candidates))
             throw new ArgumentOutOfRangeException(nameof(options), options.Candidates, $"TextToMelOptions.Candidates must be between 1 and {TextSynthesisOptions.MaxCandidates}.");
     }
 
