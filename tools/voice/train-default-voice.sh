@@ -24,6 +24,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
+source "$here/voice-settings.sh"
 lists=${LJSPEECH_FILELISTS:-$repo/../shared/data/ljspeech}
 export OMP_WAIT_POLICY=PASSIVE
 dotnet build "$repo/src/MlNetTts.Cli" -c Release -o "$work/bin" >/dev/null
@@ -32,7 +33,7 @@ cli=("dotnet" "$work/bin/mlnet-tts.dll")
 if [ -n "$export_from" ]; then
   "${cli[@]}" voice export "$export_from" -o "$repo/voices/default" --name ljs-flite-rms \
     --description "LJSpeech transcripts read by flite's rms voice; reduced Tacotron 2 (r=3), bf16 training on 2 CPU cores" \
-    --max-sentence-length 90 --max-decoder-steps 400 --mel-sharpening 1.5
+    "${voice_settings[@]}"
   exit 0
 fi
 
