@@ -53,6 +53,7 @@ internal static class SynthesizeCommand
             if (r.Tokens.Count == 1 && int.TryParse(r.Tokens[0].Value, out int n) && !TextSynthesisOptions.IsValidCandidates(n))
                 r.AddError($"--candidates must be between 1 and {TextSynthesisOptions.MaxCandidates}.");
         });
+        var pronunciations = new Option<string?>("--pronunciations") { Description = "The CMUdict-format dictionary a model was trained with (train tacotron2 --pronunciations): known words are read as their ARPAbet phones." };
         var seed = new Option<int?>("--seed") { Description = "Seed for the prenet dropout and vocoder noise (reproducible output)." };
         var plot = new Option<bool>("--plot") { Description = "Also write <name>.mel.png and <name>.alignment.png (one alignment per line: frames x symbols, block-diagonal over its sentences)." };
         var json = CliOptions.Json();
@@ -60,7 +61,7 @@ internal static class SynthesizeCommand
         var command = new Command("synthesize", "Speak text into 16-bit mono WAV files (22050 Hz), as NVIDIA's inference.py: from a text argument, a file of lines (--input-file) or lines on stdin. Each line becomes one file; long lines are split into sentences and joined. Prints the files written and the speed (RTF = seconds of audio per second of wall time; higher is faster).")
         {
             text, inputFile, withIds, prefix, outputDir, tacotron2, voice, modelZip, vocoder, waveglow, sigma, denoiser, griffinLimIters, sharpening, melFMax,
-            maxSteps, batchSize, precision, maxLength, pause, level, candidates, seed, plot, json,
+            maxSteps, batchSize, precision, maxLength, pause, level, candidates, pronunciations, seed, plot, json,
         };
         command.SetAction(result => CliApplication.Guard(console, command, () =>
         {
@@ -74,6 +75,8 @@ internal static class SynthesizeCommand
                     throw new UsageException("--model holds the whole chain: give either --model or --tacotron2/--voice/--waveglow, not both.");
                 if (result.GetValue(candidates) is not null)
                     throw new UsageException("--candidates applies to --tacotron2 and --voice; a --model zip decodes with its own settings.");
+                if (result.GetValue(pronunciations) is not null)
+                    throw new UsageException("--pronunciations applies to --tacotron2 and --voice; a --model zip encodes text with its own settings.");
                 using var zipped = new ModelZipSynthesizer(zip, result.GetValue(griffinLimIters), result.GetValue(sharpening), seedValue, generator);
                 return Run(console, zipped, lines, Path.GetFullPath(result.GetValue(outputDir)!), result.GetValue(level) == "keep", result.GetValue(plot), result.GetValue(json));
             }
@@ -81,6 +84,7 @@ internal static class SynthesizeCommand
                 throw new UsageException("give either --tacotron2 or --voice, not both.");
             if (result.GetValue(maxSteps) is < 1) throw new UsageException("--max-decoder-steps must be at least 1.");
             var p = ModelLoading.ParsePrecision(result.GetValue(precision)!);
+            var dictionary = result.GetValue(pronunciations) is { } dictionaryPath ? PronunciationDictionary.Load(dictionaryPath) : null;
             Voice? speaker = result.GetValue(tacotron2) is null ? ModelLoading.LoadVoice(result.GetValue(voice)) : null;
             string checkpoint = result.GetValue(tacotron2) ?? speaker!.WeightsPath;
             var model = speaker is null ? ModelLoading.Tacotron2(checkpoint, p) : ModelLoading.Tacotron2(speaker, p);
@@ -113,6 +117,7 @@ internal static class SynthesizeCommand
                 SentencePauseFrames = PauseFrames(result.GetValue(pause)),
                 Seed = seedValue ?? new TextSynthesisOptions().Seed,
                 Candidates = result.GetValue(candidates) ?? speaker?.Manifest.Candidates ?? 1,
+                Pronunciations = dictionary,
             };
             using var synthesizer = new SpeechSynthesizer(model, voc, options);
             return Run(console, synthesizer, lines, Path.GetFullPath(result.GetValue(outputDir)!), keepLevel, result.GetValue(plot), result.GetValue(json));

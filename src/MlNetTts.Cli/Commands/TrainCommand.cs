@@ -8,6 +8,7 @@ using MlNetTts.Cli.Training;
 using MlNetTts.Nn;
 using MlNetTts.Runtime;
 using MlNetTts.Tacotron2;
+using MlNetTts.Text;
 using MlNetTts.Training;
 using MlNetTts.Voices;
 using MlNetTts.WaveGlow;
@@ -135,6 +136,8 @@ internal static class TrainCommand
         melLoss.AcceptOnlyFromAmong("mse", "l1", "l1+mse");
         var framesPerStep = new Option<int?>("--n-frames-per-step") { Description = "Mel frames per decoder step (fresh runs; overrides --config)." };
         var melCache = new Option<string?>("--mel-cache") { Description = "Folder of mels from 'prepare --mel-cache' (<id>.safetensors); clips not in it are computed from the WAV." };
+        var pronunciations = new Option<string?>("--pronunciations") { Description = "A CMUdict-format dictionary: every transcript's known words become ARPAbet phones in braces before encoding (unknown words stay letters); synthesize with the same dictionary. Not saved in checkpoints: give it again with --resume." };
+        var phonesFromLetters = new Option<bool>("--phones-from-letters") { Description = "With --checkpoint of a model trained on letters: start each ARPAbet symbol's embedding from the letters that usually spell it, before training with --pronunciations." };
         var command = new Command("tacotron2", "Train Tacotron 2 (text -> mel) as NVIDIA's 'train.py -m Tacotron2'.");
         common.AddTo(command);
         command.Add(guided);
@@ -143,14 +146,18 @@ internal static class TrainCommand
         command.Add(melLoss);
         command.Add(framesPerStep);
         command.Add(melCache);
+        command.Add(pronunciations);
+        command.Add(phonesFromLetters);
         command.SetAction(r => CliApplication.Guard(console, command, () =>
         {
             TorchRuntime.EnsureLoaded();
+            var dictionary = r.GetValue(pronunciations) is { } dictionaryPath ? PronunciationDictionary.Load(dictionaryPath) : null;
             var options = new Tacotron2TrainingOptions();
             Tacotron2Trainer trainer;
             string? resume = r.GetValue(common.Resume);
             if (resume is not null)
             {
+                if (r.GetValue(phonesFromLetters)) throw new UsageException("--phones-from-letters applies when a run starts (--checkpoint), not to --resume.");
                 RequireFile(resume, "--resume");
                 using var saved = Tacotron2Trainer.Resume(resume);
                 options = saved.Options;
@@ -167,9 +174,14 @@ internal static class TrainCommand
             else
             {
                 Tacotron2Model model;
-                if (r.GetValue(common.Checkpoint) is { } warm) model = WarmStart(RequireFileOrVoice(warm, "--checkpoint"), own => common.ReadConfig(r, own), options.Seed);
+                if (r.GetValue(common.Checkpoint) is { } warm)
+                {
+                    model = WarmStart(RequireFileOrVoice(warm, "--checkpoint"), own => common.ReadConfig(r, own), options.Seed);
+                    if (r.GetValue(phonesFromLetters)) PhoneEmbeddings.FromLetters(model);
+                }
                 else
                 {
+                    if (r.GetValue(phonesFromLetters)) throw new UsageException("--phones-from-letters starts from a trained model's letters: give --checkpoint.");
                     var config = common.ReadConfig(r, new Tacotron2Config());
                     if (r.GetValue(framesPerStep) is { } n) config = config with { FramesPerStep = n };
                     TorchSharp.torch.manual_seed(options.Seed);
@@ -181,8 +193,8 @@ internal static class TrainCommand
             using var __ = trainer.Model;
             var mel = new MelSettings { MelChannels = trainer.Model.Config.MelChannels };
             string? cache = r.GetValue(melCache);
-            var train = TrainingData.TextMel(TrainingData.Entries(r.GetValue(common.Dataset)!, r.GetValue(common.AudioRoot)), mel, cache, null);
-            var validation = r.GetValue(common.Validation) is { } v ? TrainingData.TextMel(TrainingData.Entries(v, r.GetValue(common.AudioRoot)), mel, cache, null) : null;
+            var train = TrainingData.TextMel(TrainingData.Entries(r.GetValue(common.Dataset)!, r.GetValue(common.AudioRoot)), mel, cache, null, dictionary);
+            var validation = r.GetValue(common.Validation) is { } v ? TrainingData.TextMel(TrainingData.Entries(v, r.GetValue(common.AudioRoot)), mel, cache, null, dictionary) : null;
             return Fit(console, r.GetValue(common.Quiet), options, "Tacotron2", train.Count, report => trainer.Fit(train, validation, report, console.Cancellation));
         }));
         return command;

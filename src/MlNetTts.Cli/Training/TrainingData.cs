@@ -23,14 +23,15 @@ internal static class TrainingData
         return read.Entries;
     }
 
-    /// <summary>Text/mel pairs for Tacotron 2.</summary>
-    public static TextMelDataset TextMel(IReadOnlyList<DatasetEntry> entries, MelSettings settings, string? melCache, Action? advance)
+    /// <summary>Text/mel pairs for Tacotron 2; with <paramref name="pronunciations"/>, the texts' known words as ARPAbet.</summary>
+    public static TextMelDataset TextMel(IReadOnlyList<DatasetEntry> entries, MelSettings settings, string? melCache, Action? advance,
+        PronunciationDictionary? pronunciations = null)
     {
         var dataset = new TextMelDataset(settings.MelChannels);
         using var mel = new MelSpectrogram(settings);
         foreach (var entry in entries)
         {
-            var ids = TextEncoder.TextToSequence(entry.Text);
+            var ids = TextEncoder.TextToSequence(pronunciations?.Transcribe(entry.Text) ?? entry.Text);
             if (ids.Length == 0) throw new InvalidDataException($"{entry.AudioPath}: nothing speakable is left of its text \"{entry.Text}\".");
             using var scope = NewDisposeScope();
             string? cached = melCache is null ? null : MelCache.PathOf(melCache, entry.Id);

@@ -1,4 +1,5 @@
 using MlNetTts.Nn;
+using MlNetTts.Text;
 
 namespace MlNetTts.Tacotron2;
 
@@ -41,6 +42,13 @@ public sealed record TextSynthesisOptions
     /// reference's single draw. The decoder runs the draws batched together, so its cost grows less than N-fold.
     /// </summary>
     public int Candidates { get; init; } = 1;
+
+    /// <summary>
+    /// For a model trained on text whose known words were ARPAbet (<c>train tacotron2 --pronunciations</c>): each
+    /// sentence is rewritten with the same dictionary before encoding (<see cref="PronunciationDictionary.Transcribe"/>).
+    /// Null, the default, reads the letters as the reference does.
+    /// </summary>
+    public PronunciationDictionary? Pronunciations { get; init; }
 
     /// <summary>Stops synthesis within one decoder step of a cancellation request, with <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken CancellationToken { get; init; }

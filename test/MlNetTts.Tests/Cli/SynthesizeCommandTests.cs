@@ -122,6 +122,7 @@ public sealed class SynthesizeCommandTests
             (new[] { "synthesize", "--no-such-option" }, "--no-such-option"),
             (new[] { "synthesize", "Hi.", "--candidates", "0" }, "--candidates must be between 1 and"),
             (new[] { "synthesize", "Hi.", "--model", output["model.zip"], "--candidates", "3" }, "--candidates applies to"),
+            (new[] { "synthesize", "Hi.", "--model", output["model.zip"], "--pronunciations", output["cmudict.dict"] }, "--pronunciations applies to"),
         };
         foreach (var (args, message) in cases)
         {
@@ -170,6 +171,23 @@ public sealed class SynthesizeCommandTests
         // The bundled voice's teacher peaks near 0.5 (flite); Griffin-Lim of its mels lands near there, not at full scale.
         Assert.IsTrue(keptPeak is > 0.1f and < 0.9f, $"kept level peaks at {keptPeak}");
         Assert.IsGreaterThan(0.99f, fullPeak, "--level peak scales to full scale");
+    }
+
+    [TestMethod]
+    public void PronunciationsReadKnownWordsAsPhones()
+    {
+        using var output = new TempFolder();
+        File.WriteAllText(output["words.dict"], "good G UH1 D\nmorning M AO1 R N IH0 NG\n");
+        var letters = CliRun.Of("synthesize", "Good morning.", "-o", output.Path, "--prefix", "letters-", "--seed", "1");
+        var phones = CliRun.Of("synthesize", "Good morning.", "-o", output.Path, "--prefix", "phones-", "--seed", "1", "--pronunciations", output["words.dict"]);
+        Assert.AreEqual(ExitCodes.Ok, phones.ExitCode, phones.ToString());
+        // Same seed, same draws: only the encoded symbols differ ("{G UH1 D} {M AO1 R N IH0 NG}." against the letters).
+        CollectionAssert.AreNotEqual(File.ReadAllBytes(output["letters-001.wav"]), File.ReadAllBytes(output["phones-001.wav"]));
+        var again = CliRun.Of("synthesize", "Good morning.", "-o", output.Path, "--prefix", "again-", "--seed", "1");
+        CollectionAssert.AreEqual(File.ReadAllBytes(output["letters-001.wav"]), File.ReadAllBytes(output["again-001.wav"]), "a seed repeats a run");
+        var missing = CliRun.Of("synthesize", "Hi.", "-o", output.Path, "--pronunciations", output["absent.dict"]);
+        Assert.AreEqual(ExitCodes.Failure, missing.ExitCode, missing.ToString());
+        StringAssert.Contains(missing.Error, "absent.dict");
     }
 
     [TestMethod]

@@ -1,4 +1,5 @@
 using MlNetTts.Tacotron2;
+using MlNetTts.Text;
 using static TorchSharp.torch;
 
 namespace MlNetTts.Tests.Tacotron2;
@@ -15,6 +16,18 @@ public sealed class TextSynthesizerTests
             AttentionLocationFilters = 4, AttentionLocationKernelSize = 5, DecoderRnnDim = 32, PrenetDim = 16,
             PostnetEmbeddingDim = 16, PostnetConvolutions = 2, MaxDecoderSteps = 20,
         });
+    }
+
+    [TestMethod]
+    public void WithPronunciationsKnownWordsAreEncodedAsPhones()
+    {
+        using var model = TinyModel();
+        var dictionary = PronunciationDictionary.Read(new StringReader("navy N EY1 V IY0\n"), "test.dict");
+        var plain = new TextSynthesizer(model, new TextSynthesisOptions());
+        var phonetic = new TextSynthesizer(model, new TextSynthesisOptions { Pronunciations = dictionary });
+
+        CollectionAssert.AreEqual(new[] { "t", "h", "e", " ", "n", "a", "v", "y", "." }.Select(s => (long)Symbols.IdOf(s)).ToArray(), plain.Sentences("The navy.").Single());
+        CollectionAssert.AreEqual(new[] { "t", "h", "e", " ", "@N", "@EY1", "@V", "@IY0", "." }.Select(s => (long)Symbols.IdOf(s)).ToArray(), phonetic.Sentences("The navy.").Single());
     }
 
     [TestMethod]
