@@ -53,7 +53,7 @@ internal static class SynthesizeCommand
             if (r.Tokens.Count == 1 && int.TryParse(r.Tokens[0].Value, out int n) && !TextSynthesisOptions.IsValidCandidates(n))
                 r.AddError($"--candidates must be between 1 and {TextSynthesisOptions.MaxCandidates}.");
         });
-        var pronunciations = new Option<string?>("--pronunciations") { Description = "The CMUdict-format dictionary a model was trained with (train tacotron2 --pronunciations): known words are read as their ARPAbet phones." };
+        var pronunciations = new Option<string?>("--pronunciations") { Description = "The CMUdict-format dictionary a model was trained with (train tacotron2 --pronunciations): known words are read as their ARPAbet phones (default: the voice's, if it has one)." };
         var seed = new Option<int?>("--seed") { Description = "Seed for the prenet dropout and vocoder noise (reproducible output)." };
         var plot = new Option<bool>("--plot") { Description = "Also write <name>.mel.png and <name>.alignment.png (one alignment per line: frames x symbols, block-diagonal over its sentences)." };
         var json = CliOptions.Json();
@@ -117,7 +117,7 @@ internal static class SynthesizeCommand
                 SentencePauseFrames = PauseFrames(result.GetValue(pause)),
                 Seed = seedValue ?? new TextSynthesisOptions().Seed,
                 Candidates = result.GetValue(candidates) ?? speaker?.Manifest.Candidates ?? 1,
-                Pronunciations = dictionary,
+                Pronunciations = dictionary ?? speaker?.Pronunciations,
             };
             using var synthesizer = new SpeechSynthesizer(model, voc, options);
             return Run(console, synthesizer, lines, Path.GetFullPath(result.GetValue(outputDir)!), keepLevel, result.GetValue(plot), result.GetValue(json));

@@ -3,6 +3,7 @@ using MlNetTts.Audio;
 using MlNetTts.Cli.Console;
 using MlNetTts.Runtime;
 using MlNetTts.Tacotron2;
+using MlNetTts.Text;
 using MlNetTts.Voices;
 using TorchSharp;
 
@@ -35,6 +36,7 @@ internal static class VoiceCommand
         var iterations = CliOptions.PositiveInt("--griffin-lim-iters", GriffinLim.DefaultIterations, "Griffin-Lim iterations recorded as the voice's default.");
         var sharpening = CliOptions.NonNegative("--mel-sharpening", 0, "Mel sharpening (unsharp masking along time before vocoding) recorded as the voice's default; 0 = off.");
         var fmax = CliOptions.NonNegative("--mel-fmax", MelSettings.Default.FMax, "Highest mel frequency (Hz) the model was trained with.");
+        var pronunciations = new Option<string?>("--pronunciations") { Description = $"The CMUdict-format dictionary the model was trained with (train tacotron2 --pronunciations), copied into the voice as {Voice.DefaultPronunciationsFile} so it reads known words as phones." };
         var candidates = CliOptions.PositiveInt("--candidates", 1, $"Draws decoded per sentence, the best-attended kept, recorded as the voice's default (1-{TextSynthesisOptions.MaxCandidates}; 1: a single draw).");
         var maxSteps = new Option<int?>("--max-decoder-steps") { Description = "Decoder step cap stored with the voice (default: the checkpoint's); a cap near the longest sentence's need stops a babbling decoder early." };
         maxSteps.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--max-decoder-steps must be at least 1."); });
@@ -42,7 +44,7 @@ internal static class VoiceCommand
         gate.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is { } g && !(g > 0 && g < 1)) r.AddError("--gate-threshold must be between 0 and 1."); });
         var command = new Command("export", "Write a voice folder from a Tacotron 2 checkpoint: weights (fp16 by default) and voice.json, each written atomically.")
         {
-            checkpoint, output, name, description, dtype, sentenceLength, iterations, sharpening, fmax, candidates, maxSteps, gate,
+            checkpoint, output, name, description, dtype, sentenceLength, iterations, sharpening, fmax, candidates, pronunciations, maxSteps, gate,
         };
         command.SetAction(result => CliApplication.Guard(console, command, () =>
         {
@@ -62,7 +64,8 @@ internal static class VoiceCommand
                 Candidates = result.GetValue(candidates),
             };
             var type = result.GetValue(dtype) switch { "bf16" => torch.ScalarType.BFloat16, "fp32" => torch.ScalarType.Float32, _ => torch.ScalarType.Float16 };
-            var voice = Voice.Export(paths, result.GetValue(output)!, manifest, type, result.GetValue(maxSteps), result.GetValue(gate));
+            var dictionary = result.GetValue(pronunciations) is { } dictionaryPath ? PronunciationDictionary.Load(dictionaryPath) : null;
+            var voice = Voice.Export(paths, result.GetValue(output)!, manifest, type, result.GetValue(maxSteps), result.GetValue(gate), dictionary);
             string source = paths.Length == 1 ? "" : $", the average of {paths.Length} checkpoints";
             console.Out.WriteLine($"{voice.Directory}: voice '{voice.Manifest.Name}', {new FileInfo(voice.WeightsPath).Length / 1e6:0.0} MB of weights{source}");
             return ExitCodes.Ok;

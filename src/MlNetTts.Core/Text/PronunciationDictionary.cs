@@ -58,6 +58,13 @@ public sealed partial class PronunciationDictionary
         return new PronunciationDictionary(phones);
     }
 
+    /// <summary>Writes the entries in the format <see cref="Read"/> reads (one pronunciation per word).</summary>
+    public void WriteTo(TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        foreach (var (word, phones) in _phones) writer.Write($"{word} {phones}\n");
+    }
+
     /// <summary>The first pronunciation of <paramref name="word"/> (any case), phones separated by spaces.</summary>
     public bool TryGetPhones(string word, out string phones)
     {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using MlNetTts.Checkpoints;
 using MlNetTts.IO;
 using MlNetTts.Tacotron2;
+using MlNetTts.Text;
 using MlNetTts.Training;
 using static TorchSharp.torch;
 
@@ -19,10 +20,11 @@ public sealed class Voice
 
     private static readonly JsonSerializerOptions Json = new(TrainingJson.Options) { WriteIndented = true };
 
-    private Voice(string directory, VoiceManifest manifest)
+    private Voice(string directory, VoiceManifest manifest, PronunciationDictionary? pronunciations)
     {
         Directory = directory;
         Manifest = manifest;
+        Pronunciations = pronunciations;
     }
 
     /// <summary>Where the bundled default voice sits: <c>voices/default</c> next to the application.</summary>
@@ -33,6 +35,9 @@ public sealed class Voice
 
     /// <summary>What the voice is and how to speak with it.</summary>
     public VoiceManifest Manifest { get; }
+
+    /// <summary>The words the voice reads as phones (<see cref="VoiceManifest.PronunciationsFile"/>), or null: it reads letters.</summary>
+    public PronunciationDictionary? Pronunciations { get; }
 
     /// <summary>The full path of the weights file.</summary>
     public string WeightsPath => Path.Combine(Directory, Manifest.WeightsFile);
@@ -70,12 +75,23 @@ public sealed class Voice
             throw new InvalidDataException($"{manifestPath}: MelSharpening {manifest.MelSharpening} must be a finite number >= 0 (0 = off).");
         if (!TextSynthesisOptions.IsValidCandidates(manifest.Candidates))
             throw new InvalidDataException($"{manifestPath}: Candidates {manifest.Candidates} must be between 1 and {TextSynthesisOptions.MaxCandidates}.");
-        if (Path.IsPathRooted(manifest.WeightsFile) || manifest.WeightsFile.Contains("..", StringComparison.Ordinal))
+        if (!IsFileNameInFolder(manifest.WeightsFile))
             throw new InvalidDataException($"{manifestPath}: WeightsFile '{manifest.WeightsFile}' must be a file name inside the voice folder.");
-        var voice = new Voice(Path.GetFullPath(directory), manifest);
-        if (!File.Exists(voice.WeightsPath))
-            throw new FileNotFoundException($"Voice '{manifest.Name}' in {directory}: weights file {manifest.WeightsFile} is missing.", voice.WeightsPath);
-        return voice;
+        if (manifest.PronunciationsFile is { } dictionaryFile && !IsFileNameInFolder(dictionaryFile))
+            throw new InvalidDataException($"{manifestPath}: PronunciationsFile '{dictionaryFile}' must be a file name inside the voice folder.");
+        var full = Path.GetFullPath(directory);
+        var weights = Path.Combine(full, manifest.WeightsFile);
+        if (!File.Exists(weights))
+            throw new FileNotFoundException($"Voice '{manifest.Name}' in {directory}: weights file {manifest.WeightsFile} is missing.", weights);
+        PronunciationDictionary? pronunciations = null;
+        if (manifest.PronunciationsFile is { } file)
+        {
+            var path = Path.Combine(full, file);
+            if (!File.Exists(path))
+                throw new FileNotFoundException($"Voice '{manifest.Name}' in {directory}: pronunciations file {file} is missing.", path);
+            pronunciations = PronunciationDictionary.Load(path);
+        }
+        return new Voice(full, manifest, pronunciations);
     }
 
     /// <summary>A float32 Tacotron 2 in eval mode with the voice's weights (checked strictly by name and shape).</summary>
@@ -96,38 +112,53 @@ public sealed class Voice
         }
     }
 
-    /// <summary>Synthesis options with the voice's sentence length; the rest as given.</summary>
+    /// <summary>Synthesis options with the voice's sentence length, draws and pronunciations; the rest as given.</summary>
     public TextSynthesisOptions SynthesisOptions(TextSynthesisOptions? options = null) =>
-        (options ?? new TextSynthesisOptions()) with { SentenceMaxLength = Manifest.SentenceMaxLength, Candidates = Manifest.Candidates };
+        (options ?? new TextSynthesisOptions()) with { SentenceMaxLength = Manifest.SentenceMaxLength, Candidates = Manifest.Candidates, Pronunciations = Pronunciations };
+
+    private static string Text(PronunciationDictionary pronunciations)
+    {
+        using var writer = new StringWriter();
+        pronunciations.WriteTo(writer);
+        return writer.ToString();
+    }
+
+    private static bool IsFileNameInFolder(string name) =>
+        name.Length > 0 && !Path.IsPathRooted(name) && !name.Contains("..", StringComparison.Ordinal);
 
     /// <summary>
     /// Writes a voice folder from a Tacotron 2 training checkpoint (or any checkpoint <see cref="Tacotron2Trainer.LoadModel"/>
     /// reads): the weights in <paramref name="weightType"/> (fp16 halves the size; the model computes in float32 or
     /// mixed precision either way) and the manifest, each atomically. Architecture and mel settings come from the
     /// checkpoint (its decoder step cap and gate threshold replaced by <paramref name="maxDecoderSteps"/> and
-    /// <paramref name="gateThreshold"/> when given); <paramref name="manifest"/> supplies the rest.
+    /// <paramref name="gateThreshold"/> when given); <paramref name="manifest"/> supplies the rest. A model trained with
+    /// a pronunciation dictionary speaks with it: <paramref name="pronunciations"/> is written into the folder
+    /// (<see cref="VoiceManifest.PronunciationsFile"/>, default <see cref="DefaultPronunciationsFile"/>).
     /// </summary>
     public static Voice Export(string checkpointPath, string directory, VoiceManifest manifest, ScalarType weightType = ScalarType.Float16,
-        int? maxDecoderSteps = null, double? gateThreshold = null)
+        int? maxDecoderSteps = null, double? gateThreshold = null, PronunciationDictionary? pronunciations = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(checkpointPath);
-        return Export([checkpointPath], directory, manifest, weightType, maxDecoderSteps, gateThreshold);
+        return Export([checkpointPath], directory, manifest, weightType, maxDecoderSteps, gateThreshold, pronunciations);
     }
+
+    /// <summary>The pronunciations file's name when the manifest names none.</summary>
+    public const string DefaultPronunciationsFile = "pronunciations.dict";
 
     /// <summary>
     /// Writes a voice folder from the weight average of several checkpoints of one run (see <see cref="CheckpointAverage"/>),
     /// as the single-checkpoint overload does from one.
     /// </summary>
     public static Voice Export(IReadOnlyList<string> checkpointPaths, string directory, VoiceManifest manifest, ScalarType weightType = ScalarType.Float16,
-        int? maxDecoderSteps = null, double? gateThreshold = null)
+        int? maxDecoderSteps = null, double? gateThreshold = null, PronunciationDictionary? pronunciations = null)
     {
         using var model = CheckpointAverage.LoadTacotron2(checkpointPaths);
-        return Export(model, directory, manifest, weightType, maxDecoderSteps, gateThreshold);
+        return Export(model, directory, manifest, weightType, maxDecoderSteps, gateThreshold, pronunciations);
     }
 
     /// <summary>Writes a voice folder from a Tacotron 2 in memory (see the checkpoint overload).</summary>
     public static Voice Export(Tacotron2Model model, string directory, VoiceManifest manifest, ScalarType weightType = ScalarType.Float16,
-        int? maxDecoderSteps = null, double? gateThreshold = null)
+        int? maxDecoderSteps = null, double? gateThreshold = null, PronunciationDictionary? pronunciations = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
@@ -145,7 +176,18 @@ public sealed class Voice
             MaxDecoderSteps = maxDecoderSteps ?? model.Config.MaxDecoderSteps,
             GateThreshold = gateThreshold ?? model.Config.GateThreshold,
         };
-        var written = manifest with { Format = VoiceManifest.CurrentFormat, Tacotron2 = config };
+        if (pronunciations is null && manifest.PronunciationsFile is not null)
+            throw new ArgumentException($"manifest.PronunciationsFile is '{manifest.PronunciationsFile}' but no dictionary was given to write there.", nameof(pronunciations));
+        if (manifest.PronunciationsFile is { } named && !IsFileNameInFolder(named))
+            throw new ArgumentException($"manifest.PronunciationsFile '{named}' must be a file name inside the voice folder.", nameof(manifest));
+        var written = manifest with
+        {
+            Format = VoiceManifest.CurrentFormat,
+            Tacotron2 = config,
+            PronunciationsFile = pronunciations is null ? null : manifest.PronunciationsFile ?? DefaultPronunciationsFile,
+        };
+        if (pronunciations is not null)
+            AtomicFile.WriteAllText(Path.Combine(directory, written.PronunciationsFile!), Text(pronunciations));
         using (var scope = NewDisposeScope())
         {
             var tensors = model.state_dict()

@@ -51,4 +51,11 @@ public sealed record VoiceManifest
     /// (<see cref="Tacotron2.TextSynthesisOptions.Candidates"/>); 1, the default, is a single draw.
     /// </summary>
     public int Candidates { get; init; } = 1;
+
+    /// <summary>
+    /// A CMUdict-format file in the voice folder, for a voice trained on text whose known words were ARPAbet
+    /// (<c>train tacotron2 --pronunciations</c>): texts are rewritten with it before encoding
+    /// (<see cref="Text.PronunciationDictionary"/>). Null, the default: the voice reads letters.
+    /// </summary>
+    public string? PronunciationsFile { get; init; }
 }

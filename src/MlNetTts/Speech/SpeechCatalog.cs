@@ -37,7 +37,7 @@ public static class SpeechCatalog
     /// <summary>
     /// TextToMel speaking with a voice folder (<see cref="Voice.LoadDefault"/> for the bundled one): its Tacotron 2, its
     /// mel settings (so MelToAudio's Griffin-Lim inverts the right spectrogram), its sentence length and its draws per
-    /// sentence (<see cref="VoiceManifest.Candidates"/>).
+    /// sentence (<see cref="VoiceManifest.Candidates"/>) and its pronunciations (<see cref="VoiceManifest.PronunciationsFile"/>).
     /// </summary>
     public static TextToMelEstimator TextToMel(this TransformsCatalog catalog, Voice voice,
         string outputColumnName = TextToMelOptions.DefaultOutputColumnName,
@@ -51,6 +51,7 @@ public static class SpeechCatalog
             MelSettings = voice.Manifest.Mel,
             SentenceMaxLength = voice.Manifest.SentenceMaxLength,
             Candidates = voice.Manifest.Candidates,
+            Pronunciations = voice.Pronunciations,
             OutputColumnName = outputColumnName,
             InputColumnName = inputColumnName,
             BatchSize = batchSize,

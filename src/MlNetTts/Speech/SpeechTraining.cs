@@ -17,7 +17,7 @@ internal static class SpeechTraining
         env is IHostEnvironmentInternal { Seed: int seed } ? seed : optionsSeed;
 
     /// <summary>Text and target mels of every row; texts are encoded as TextToMel encodes them (the reference's english_cleaners).</summary>
-    public static TextMelDataset ReadTextMel(IDataView data, string textColumn, string melColumn, int melChannels, string what)
+    public static TextMelDataset ReadTextMel(IDataView data, string textColumn, string melColumn, int melChannels, string what, PronunciationDictionary? pronunciations = null)
     {
         var text = TextColumnOf(data, textColumn, what);
         var mel = MelColumnOf(data, melColumn, what);
@@ -34,7 +34,7 @@ internal static class SpeechTraining
         {
             getText(ref textValue);
             getMel(ref melValue);
-            var ids = Encode(textValue, row, what);
+            var ids = Encode(textValue, row, what, pronunciations);
             if (melValue.Length == 0 || melValue.Length % melChannels != 0)
                 throw new ArgumentException($"TextToMel training: row {row} of the {what} has a mel of {melValue.Length} values in '{melColumn}', expected a positive multiple of {melChannels} channels.", what);
             var values = melValue.IsDense ? melValue.GetValues() : melValue.DenseValues().ToArray();
@@ -48,7 +48,7 @@ internal static class SpeechTraining
     /// Text and the mels of every row's waveform, extracted once with <paramref name="settings"/> exactly as ExtractMel
     /// does and kept in float16: the waveform of one row at a time is all the audio ever held.
     /// </summary>
-    public static TextMelDataset ReadTextAudio(IDataView data, string textColumn, string audioColumn, MelSettings settings, string what)
+    public static TextMelDataset ReadTextAudio(IDataView data, string textColumn, string audioColumn, MelSettings settings, string what, PronunciationDictionary? pronunciations = null)
     {
         var text = TextColumnOf(data, textColumn, what);
         var audio = AudioColumnOf(data, audioColumn, settings.SampleRate, "TextToMel", what);
@@ -65,7 +65,7 @@ internal static class SpeechTraining
         {
             getText(ref textValue);
             getAudio(ref audioValue);
-            var ids = Encode(textValue, row, what);
+            var ids = Encode(textValue, row, what, pronunciations);
             int length = audioValue.Length;
             if (length <= settings.FilterLength / 2)
                 throw new ArgumentException($"TextToMel training: row {row} of the {what} has {length} samples in '{audioColumn}', too short for the STFT (more than {settings.FilterLength / 2} needed).", what);
@@ -114,9 +114,9 @@ internal static class SpeechTraining
         return text;
     }
 
-    private static int[] Encode(ReadOnlyMemory<char> text, long row, string what)
+    private static int[] Encode(ReadOnlyMemory<char> text, long row, string what, PronunciationDictionary? pronunciations)
     {
-        var ids = TextEncoder.TextToSequence(text.ToString());
+        var ids = TextEncoder.TextToSequence(pronunciations?.Transcribe(text.ToString()) ?? text.ToString());
         if (ids.Length == 0)
             throw new ArgumentException($"TextToMel training: row {row} of the {what} has no speakable text ('{text}').", what);
         return ids;

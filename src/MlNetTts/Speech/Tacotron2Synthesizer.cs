@@ -18,6 +18,7 @@ internal sealed class Tacotron2Synthesizer
             GateThreshold = settings.GateThreshold,
             PrenetDropout = settings.PrenetDropout,
             Candidates = settings.Candidates,
+            Pronunciations = settings.Pronunciations,
             Precision = settings.Precision,
             SentenceMaxLength = settings.SentenceMaxLength,
             SentencePauseFrames = settings.SentencePauseFrames,

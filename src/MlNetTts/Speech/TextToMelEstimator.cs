@@ -102,8 +102,8 @@ public sealed class TextToMelEstimator : IEstimator<TextToMelTransformer>
         if (fromAudio is not null && fromAudio.MelChannels != channels)
             throw new ArgumentException($"TextToMel training: TextToMelOptions.MelSettings makes {fromAudio.MelChannels}-channel mels; the model makes {channels}.", nameof(input));
         TextMelDataset Read(IDataView data, string what) => fromAudio is null
-            ? SpeechTraining.ReadTextMel(data, _options.InputColumnName, _options.TargetMelColumnName, channels, what)
-            : SpeechTraining.ReadTextAudio(data, _options.InputColumnName, _options.TrainingAudioColumnName!, fromAudio, what);
+            ? SpeechTraining.ReadTextMel(data, _options.InputColumnName, _options.TargetMelColumnName, channels, what, _options.Pronunciations)
+            : SpeechTraining.ReadTextAudio(data, _options.InputColumnName, _options.TrainingAudioColumnName!, fromAudio, what, _options.Pronunciations);
         var train = Read(input, "training data");
         var validation = _options.ValidationData is null ? null : Read(_options.ValidationData, "validation data");
         model.to(SpeechEnvironment.Device(_env));
@@ -131,6 +131,7 @@ public sealed class TextToMelEstimator : IEstimator<TextToMelTransformer>
             GateThreshold = _options.GateThreshold,
             PrenetDropout = _options.PrenetDropout,
             Candidates = _options.Candidates,
+            Pronunciations = _options.Pronunciations,
             Precision = _options.Precision,
             SentenceMaxLength = _options.SentenceMaxLength,
             SentencePauseFrames = (int)Math.Round(_options.SentencePause.TotalSeconds * mel.SampleRate / mel.HopLength),

@@ -76,6 +76,14 @@ public sealed class TextToMelOptions
     /// </summary>
     public int Candidates { get; set; } = 1;
 
+    /// <summary>
+    /// A pronunciation dictionary for a model trained on text whose known words were ARPAbet (a voice's
+    /// <see cref="Voices.VoiceManifest.PronunciationsFile"/>, or <c>mlnet-tts train tacotron2 --pronunciations</c>):
+    /// every text, in training and in synthesis, is rewritten with it before encoding. Saved in the model zip.
+    /// Null (default): letters, as the reference.
+    /// </summary>
+    public PronunciationDictionary? Pronunciations { get; set; }
+
     /// <summary>Float32 (default) or Mixed (bf16 on CPU, fp16 on CUDA).</summary>
     public Precision Precision { get; set; } = Precision.Float32;
 

@@ -1,5 +1,6 @@
 using MlNetTts.Audio;
 using MlNetTts.Nn;
+using MlNetTts.Text;
 
 namespace MlNetTts.Speech;
 
@@ -28,6 +29,9 @@ internal sealed record TextToMelSettings
 
     /// <summary>Draws per sentence (<see cref="Tacotron2.TextSynthesisOptions.Candidates"/>).</summary>
     public int Candidates { get; init; } = 1;
+
+    /// <summary>Known words read as phones (<see cref="Tacotron2.TextSynthesisOptions.Pronunciations"/>); null: letters.</summary>
+    public PronunciationDictionary? Pronunciations { get; init; }
 
     /// <summary>Longest sentence in characters; 0 = no splitting.</summary>
     public required int SentenceMaxLength { get; init; }

@@ -6,6 +6,7 @@ using MlNetTts.Nn;
 using MlNetTts.Persistence;
 using MlNetTts.Speech;
 using MlNetTts.Tacotron2;
+using MlNetTts.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -80,6 +81,9 @@ public sealed class TextToMelTransformer : ITransformer, ICanSaveModel
     /// <summary>Draws decoded per sentence, the best-attended kept (<see cref="TextToMelOptions.Candidates"/>).</summary>
     public int Candidates => _settings.Candidates;
 
+    /// <summary>The words read as phones (<see cref="TextToMelOptions.Pronunciations"/>), or null: letters.</summary>
+    public PronunciationDictionary? Pronunciations => _settings.Pronunciations;
+
     /// <inheritdoc />
     public bool IsRowToRowMapper => true;
 
@@ -115,6 +119,8 @@ public sealed class TextToMelTransformer : ITransformer, ICanSaveModel
         var m = s.MelSettings;
         w.Write(m.SampleRate); w.Write(m.FilterLength); w.Write(m.HopLength); w.Write(m.WinLength); w.Write(m.MelChannels); w.Write(m.FMin); w.Write(m.FMax);
         w.Write(s.Candidates); // since 0x00010002
+        w.Write(s.Pronunciations is not null); // since 0x00010003, the entries in their own stream
+        if (s.Pronunciations is { } dictionary) ctx.SaveTextStream(PronunciationsStream, dictionary.WriteTo);
         ModelConfigRecord.Write(w, Model.Config.ToCheckpointConfig());
         ModuleWeightsStream.Save(ctx, WeightsStream, Model);
     }
@@ -147,6 +153,11 @@ public sealed class TextToMelTransformer : ITransformer, ICanSaveModel
         };
         // Zips written before draws per sentence existed decode one draw.
         int candidates = ctx.Header.ModelVerWritten >= CandidatesVersion ? r.ReadInt32() : 1;
+        // Zips written before pronunciations existed read letters.
+        PronunciationDictionary? pronunciations = null;
+        if (ctx.Header.ModelVerWritten >= PronunciationsVersion && r.ReadBoolean()
+            && !ctx.TryLoadTextStream(PronunciationsStream, reader => pronunciations = PronunciationDictionary.Read(reader, "TextToMel model zip: " + PronunciationsStream)))
+            throw new InvalidDataException($"TextToMel model zip: the model reads pronunciations, but its {PronunciationsStream} entry is missing.");
         var config = Tacotron2Config.FromCheckpointConfig(ModelConfigRecord.Read(r));
         var settings = new TextToMelSettings
         {
@@ -154,6 +165,7 @@ public sealed class TextToMelTransformer : ITransformer, ICanSaveModel
             HitMaxDecoderStepsColumnName = hit, BatchSize = batch, MaxDecoderSteps = maxSteps > 0 ? maxSteps : null,
             GateThreshold = double.IsNaN(gate) ? null : gate, PrenetDropout = dropout, Precision = precision,
             SentenceMaxLength = sentenceMax, SentencePauseFrames = pause, MelSettings = mel, Seed = seed, Candidates = candidates,
+            Pronunciations = pronunciations,
         };
         ModelSizeGuard.Check(ctx, WeightsStream, ModelSizeGuard.Tacotron2Parameters(config), "Tacotron 2");
         var model = new Tacotron2Model(config);
@@ -172,10 +184,15 @@ public sealed class TextToMelTransformer : ITransformer, ICanSaveModel
     /// <summary>The format version that added <see cref="TextToMelSettings.Candidates"/>.</summary>
     private const uint CandidatesVersion = 0x00010002;
 
+    /// <summary>The format version that added <see cref="TextToMelSettings.Pronunciations"/>.</summary>
+    private const uint PronunciationsVersion = 0x00010003;
+
+    private const string PronunciationsStream = "Pronunciations.dict";
+
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "TTSTXMEL",
-        verWrittenCur: CandidatesVersion,
-        verReadableCur: CandidatesVersion,
+        verWrittenCur: PronunciationsVersion,
+        verReadableCur: PronunciationsVersion,
         verWeCanReadBack: 0x00010001,
         loaderSignature: LoaderSignature,
         loaderAssemblyName: typeof(TextToMelTransformer).Assembly.FullName);

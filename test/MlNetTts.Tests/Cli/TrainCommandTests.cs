@@ -76,6 +76,33 @@ public sealed class TrainCommandTests
     }
 
     [TestMethod]
+    public void Tacotron2FineTunesOnPhonesAndItsVoiceKeepsTheDictionary()
+    {
+        using var data = TinyDataset.Clean();
+        using var output = new TempFolder();
+        File.WriteAllText(output["tiny.json"], TinyTacotron2);
+        File.WriteAllText(output["words.dict"], "the DH AH0\nin IH0 N\nit IH1 T\nfrom F R AH1 M\nall AO1 L\narts AA1 R T S\nprinting P R IH1 N T IH0 NG\n");
+        var letters = CliRun.Of([.. Tacotron2Args(data, output, output["tiny.json"]), "--epochs", "1"]);
+        Assert.AreEqual(ExitCodes.Ok, letters.ExitCode, letters.ToString());
+        string checkpoint = Path.Combine(output["run"], "checkpoint_Tacotron2_0.safetensors");
+
+        var phones = CliRun.Of("train", "tacotron2", data.Root, "-o", output["phones"], "--checkpoint", checkpoint, "-bs", "2", "--epochs", "1",
+            "--pronunciations", output["words.dict"], "--phones-from-letters");
+        Assert.AreEqual(ExitCodes.Ok, phones.ExitCode, phones.ToString());
+        var export = CliRun.Of("voice", "export", Path.Combine(output["phones"], "checkpoint_Tacotron2_0.safetensors"), "-o", output["voice"], "--name", "phones",
+            "--pronunciations", output["words.dict"]);
+        Assert.AreEqual(ExitCodes.Ok, export.ExitCode, export.ToString());
+        Assert.AreEqual(7, global::MlNetTts.Voices.Voice.Load(output["voice"]).Pronunciations!.Count);
+
+        var fresh = CliRun.Of([.. Tacotron2Args(data, output, output["tiny.json"]), "--epochs", "1", "--phones-from-letters"]);
+        Assert.AreEqual(ExitCodes.Usage, fresh.ExitCode, fresh.ToString());
+        StringAssert.Contains(fresh.Error, "--checkpoint");
+        var badDictionary = CliRun.Of("train", "tacotron2", data.Root, "-o", output["bad"], "--checkpoint", checkpoint, "--pronunciations", output["tiny.json"]);
+        Assert.AreNotEqual(ExitCodes.Ok, badDictionary.ExitCode, badDictionary.ToString());
+        StringAssert.Contains(badDictionary.Error, "tiny.json");
+    }
+
+    [TestMethod]
     public void Tacotron2WarmStartsFromAVoiceFolder()
     {
         using var data = TinyDataset.Clean();

@@ -22,6 +22,38 @@ public sealed class TextToMelTests
     };
 
     [TestMethod]
+    public void PronunciationsAreUsedAndSurviveSaveAndLoad()
+    {
+        var ml = new MLContext(seed: 1);
+        var texts = SpeechFixture.MixedTexts(3);
+        var data = ml.Data.LoadFromEnumerable(texts);
+        var letters = SpeechFixture.ReadVectors(ml.Transforms.TextToMel(Options()).Fit(data).Transform(data), "Mel");
+        // Every word of the cleaned texts ("Dr." is "doctor") gets a made-up pronunciation, so each text encodes differently.
+        var words = texts.SelectMany(t => System.Text.RegularExpressions.Regex.Matches(EnglishCleaners.Clean(t.Text), "[a-z]+").Select(m => m.Value)).Distinct().ToList();
+        var options = Options();
+        options.Pronunciations = PronunciationDictionary.Read(new StringReader(string.Concat(words.Select(w => $"{w} AH0 N D\n"))), "test.dict");
+        var model = ml.Transforms.TextToMel(options).Fit(data);
+        var expected = SpeechFixture.ReadVectors(model.Transform(data), "Mel");
+        for (int i = 0; i < expected.Count; i++) Assert.IsFalse(expected[i].SequenceEqual(letters[i]), $"row {i} reads its words as phones ({expected[i].Length} / {letters[i].Length} values; {texts[i].Text})");
+        var zip = Path.Combine(Path.GetTempPath(), $"mlnettts-pronunciations-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(model, data.Schema, zip);
+            var loaded = (TextToMelTransformer)new MLContext(seed: 9).Model.Load(zip, out _);
+            Assert.IsNotNull(loaded.Pronunciations);
+            Assert.AreEqual(words.Count, loaded.Pronunciations.Count);
+            Assert.IsTrue(loaded.Pronunciations.TryGetPhones(words[0], out var phones));
+            Assert.AreEqual("AH0 N D", phones);
+            var again = SpeechFixture.ReadVectors(loaded.Transform(data), "Mel");
+            for (int i = 0; i < expected.Count; i++) CollectionAssert.AreEqual(expected[i], again[i], $"row {i} after loading");
+        }
+        finally
+        {
+            File.Delete(zip);
+        }
+    }
+
+    [TestMethod]
     public void CandidatesSurviveSaveAndLoadAndAnOlderZipDecodesOneDraw()
     {
         var ml = new MLContext(seed: 1);
@@ -65,6 +97,7 @@ public sealed class TextToMelTests
             });
             var old = (TextToMelTransformer)new MLContext(seed: 9).Model.Load(zip, out _);
             Assert.AreEqual(1, old.Candidates, "one draw before the field existed");
+            Assert.IsNull(old.Pronunciations, "letters before pronunciations existed");
             Assert.HasCount(expected.Count, SpeechFixture.ReadVectors(old.Transform(data), "Mel"));
         }
         finally

@@ -1,5 +1,6 @@
 using MlNetTts.Tacotron2;
 using MlNetTts.Tests.Training;
+using MlNetTts.Text;
 using MlNetTts.Voices;
 using static TorchSharp.torch;
 
@@ -126,6 +127,38 @@ public sealed class VoiceFolderTests
         Assert.AreEqual(5, voice.SynthesisOptions().Candidates);
         Rewrite(json => System.Text.RegularExpressions.Regex.Replace(json, ",?\\s*\"Candidates\": [0-9]+", ""));
         Assert.AreEqual(1, Voice.Load(_dir).Manifest.Candidates);
+    }
+
+    [TestMethod]
+    public void PronunciationsAreWrittenIntoTheFolderAndReachTheSynthesisOptions()
+    {
+        using var model = TinyModel();
+        var dictionary = PronunciationDictionary.Read(new StringReader("navy N EY1 V IY0\nthe DH AH0\n"), "test.dict");
+        Voice.Export(model, _dir, Manifest, pronunciations: dictionary);
+        var voice = Voice.Load(_dir);
+        Assert.AreEqual(Voice.DefaultPronunciationsFile, voice.Manifest.PronunciationsFile);
+        Assert.IsTrue(File.Exists(Path.Combine(_dir, Voice.DefaultPronunciationsFile)));
+        Assert.AreEqual(2, voice.Pronunciations!.Count);
+        Assert.AreSame(voice.Pronunciations, voice.SynthesisOptions().Pronunciations);
+        Assert.IsTrue(voice.SynthesisOptions().Pronunciations!.TryGetPhones("Navy", out var phones));
+        Assert.AreEqual("N EY1 V IY0", phones);
+        // Without the entry the voice reads letters.
+        Rewrite(json => System.Text.RegularExpressions.Regex.Replace(json, ",?\\s*\"PronunciationsFile\": \"[^\"]*\"", ""));
+        Assert.IsNull(Voice.Load(_dir).Pronunciations);
+    }
+
+    [TestMethod]
+    public void AMissingOrOutsidePronunciationsFileIsRefusedNamingIt()
+    {
+        using var model = TinyModel();
+        Voice.Export(model, _dir, Manifest, pronunciations: PronunciationDictionary.Read(new StringReader("the DH AH0\n"), "test.dict"));
+        File.Delete(Path.Combine(_dir, Voice.DefaultPronunciationsFile));
+        var missing = Assert.ThrowsExactly<FileNotFoundException>(() => Voice.Load(_dir));
+        Assert.Contains(Voice.DefaultPronunciationsFile, missing.Message);
+        Rewrite(json => json.Replace(Voice.DefaultPronunciationsFile, "../elsewhere.dict", StringComparison.Ordinal));
+        var outside = Assert.ThrowsExactly<InvalidDataException>(() => Voice.Load(_dir));
+        Assert.Contains("PronunciationsFile", outside.Message);
+        Assert.ThrowsExactly<ArgumentException>(() => Voice.Export(model, _dir, Manifest with { PronunciationsFile = "words.dict" }));
     }
 
     [TestMethod]
