@@ -4,23 +4,25 @@
 # (batch 8, the voice's own level) and tools/voice/intelligibility.sh scores them; then the mean over the seeds.
 # The seeds matter: the prenet's dropout stays on at inference, and one seed's CER moves 0.5-1 point from another's.
 #
-# usage: tools/voice/evaluate-voice.sh OUT_DIR VOICE_DIR | CHECKPOINT... [--seeds 1,2,3,4] [-- SYNTHESIZE_OPTIONS...]
+# usage: tools/voice/evaluate-voice.sh OUT_DIR VOICE_DIR | CHECKPOINT... [--seeds 1,2,3,4] [--pronunciations DICT] [-- SYNTHESIZE_OPTIONS...]
 #   VOICE_DIR      a voice folder (voices/default, or one from `mlnet-tts voice export`)
 #   CHECKPOINT...  Tacotron 2 checkpoints (several: their weights averaged), exported first to OUT_DIR/voice with the
 #                  default voice's inference settings (tools/voice/voice-settings.sh)
 #   --seeds        comma-separated dropout seeds (default 1,2,3,4)
+#   --pronunciations DICT  checkpoints trained with `train tacotron2 --pronunciations DICT`: exported with it
 #   -- OPTIONS     passed on to `mlnet-tts synthesize` (e.g. `-- --candidates 3`)
 # Writes OUT_DIR/seed-N/*.wav, OUT_DIR/seed-N.tsv (per-sentence report), OUT_DIR/summary.tsv (seed, WER, CER, RTF),
 # and prints one line per seed and the means. RTF is that of the run, so it only means something on an idle machine.
 # The CLI is built into OUT_DIR/bin unless MLNET_TTS names a built mlnet-tts.dll.
 #   needs: pocketsphinx pocketsphinx-en-us sox   (apt-get install pocketsphinx pocketsphinx-en-us sox)
 set -euo pipefail
-usage="usage: evaluate-voice.sh OUT_DIR VOICE_DIR | CHECKPOINT... [--seeds 1,2,3,4] [-- SYNTHESIZE_OPTIONS...]"
+usage="usage: evaluate-voice.sh OUT_DIR VOICE_DIR | CHECKPOINT... [--seeds 1,2,3,4] [--pronunciations DICT] [-- SYNTHESIZE_OPTIONS...]"
 out=${1:?$usage}; shift
-models=(); seeds=1,2,3,4; extra=()
+models=(); seeds=1,2,3,4; extra=(); dictionary=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seeds) seeds=$2; shift 2 ;;
+    --pronunciations) dictionary=(--pronunciations "$2"); shift 2 ;;
     --) shift; extra=("$@"); break ;;
     --*) echo "evaluate-voice.sh: unknown option '$1'" >&2; exit 2 ;;
     *) models+=("$1"); shift ;;
@@ -28,6 +30,9 @@ while [ $# -gt 0 ]; do
 done
 [ ${#models[@]} -gt 0 ] || { echo "$usage" >&2; exit 2; }
 [[ $seeds =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "evaluate-voice.sh: --seeds wants comma-separated integers, got '$seeds'" >&2; exit 2; }
+if [ -d "${models[0]}" ] && [ ${#dictionary[@]} -gt 0 ]; then
+  echo "evaluate-voice.sh: --pronunciations is for checkpoints; a voice folder carries its own" >&2; exit 2
+fi
 for m in "${models[@]}"; do [ -e "$m" ] || { echo "evaluate-voice.sh: no voice folder or checkpoint at '$m'" >&2; exit 2; }; done
 
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
@@ -43,7 +48,7 @@ fi
 
 if [ ${#models[@]} -eq 1 ] && [ -d "${models[0]}" ]; then voice=${models[0]}; else
   voice=$out/voice
-  "${cli[@]}" voice export "${models[@]}" -o "$voice" --name "$(basename "$out")" "${voice_settings[@]}" >/dev/null
+  "${cli[@]}" voice export "${models[@]}" -o "$voice" --name "$(basename "$out")" "${voice_settings[@]}" "${dictionary[@]}" >/dev/null
 fi
 
 # "id|text" lines from NVIDIA's "wavs/id.wav|text" list.
