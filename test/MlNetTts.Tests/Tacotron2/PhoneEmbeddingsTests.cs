@@ -10,12 +10,7 @@ public sealed class PhoneEmbeddingsTests
     private static Tacotron2Model TinyModel()
     {
         manual_seed(3);
-        return new Tacotron2Model(new Tacotron2Config
-        {
-            SymbolsEmbeddingDim = 8, EncoderEmbeddingDim = 8, EncoderConvolutions = 1, AttentionRnnDim = 16, AttentionDim = 4,
-            AttentionLocationFilters = 2, AttentionLocationKernelSize = 3, DecoderRnnDim = 16, PrenetDim = 8,
-            PostnetEmbeddingDim = 8, PostnetConvolutions = 2, MaxDecoderSteps = 5,
-        });
+        return new Tacotron2Model(Speech.SpeechTrainingTests.TinyTacotron2); // the reference's 148 symbols
     }
 
     private static float[] Row(Tacotron2Model model, string symbol) =>
