@@ -31,7 +31,7 @@ internal static class TrainingData
         using var mel = new MelSpectrogram(settings);
         foreach (var entry in entries)
         {
-            var ids = TextEncoder.TextToSequence(pronunciations?.Transcribe(entry.Text) ?? entry.Text);
+            var ids = TextEncoder.TextToSequence(entry.Text, pronunciations);
             if (ids.Length == 0) throw new InvalidDataException($"{entry.AudioPath}: nothing speakable is left of its text \"{entry.Text}\".");
             using var scope = NewDisposeScope();
             string? cached = melCache is null ? null : MelCache.PathOf(melCache, entry.Id);

@@ -54,7 +54,7 @@ public sealed class TextSynthesizer
         var result = new List<long[]>(pieces.Count);
         foreach (var piece in pieces)
         {
-            var ids = TextEncoder.TextToSequence(_settings.Pronunciations?.Transcribe(piece) ?? piece);
+            var ids = TextEncoder.TextToSequence(piece, _settings.Pronunciations);
             if (ids.Length == 0) continue;
             if (ids.Max() >= _model.Config.SymbolCount)
                 throw new InvalidDataException($"Text '{Shorten(piece)}' encodes to symbol id {ids.Max()}, beyond the model's {_model.Config.SymbolCount} symbols (n_symbols).");

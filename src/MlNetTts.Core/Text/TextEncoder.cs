@@ -44,6 +44,13 @@ public static class TextEncoder
     }
 
     /// <summary>
+    /// Symbol ids of <paramref name="text"/> with the words <paramref name="pronunciations"/> knows read as their phones
+    /// (<see cref="PronunciationDictionary.Transcribe"/>); null reads letters, as <see cref="TextToSequence(string)"/>.
+    /// </summary>
+    public static int[] TextToSequence(string text, PronunciationDictionary? pronunciations) =>
+        TextToSequence(pronunciations is null ? text : pronunciations.Transcribe(text));
+
+    /// <summary>
     /// _curly_re matched at <paramref name="start"/> ('.' stops at '\n'): group 1 runs to the first '{' of the line,
     /// group 2 from there to the first '}' at least one character later on the same line, group 3 to the line's end.
     /// (If the first '{' has no such '}', no later '{' of the line can have one either.)

@@ -80,9 +80,6 @@ public sealed class Voice
         if (manifest.PronunciationsFile is { } dictionaryFile && !IsFileNameInFolder(dictionaryFile))
             throw new InvalidDataException($"{manifestPath}: PronunciationsFile '{dictionaryFile}' must be a file name inside the voice folder.");
         var full = Path.GetFullPath(directory);
-        var weights = Path.Combine(full, manifest.WeightsFile);
-        if (!File.Exists(weights))
-            throw new FileNotFoundException($"Voice '{manifest.Name}' in {directory}: weights file {manifest.WeightsFile} is missing.", weights);
         PronunciationDictionary? pronunciations = null;
         if (manifest.PronunciationsFile is { } file)
         {
@@ -91,7 +88,10 @@ public sealed class Voice
                 throw new FileNotFoundException($"Voice '{manifest.Name}' in {directory}: pronunciations file {file} is missing.", path);
             pronunciations = PronunciationDictionary.Load(path);
         }
-        return new Voice(full, manifest, pronunciations);
+        var voice = new Voice(full, manifest, pronunciations);
+        if (!File.Exists(voice.WeightsPath))
+            throw new FileNotFoundException($"Voice '{manifest.Name}' in {directory}: weights file {manifest.WeightsFile} is missing.", voice.WeightsPath);
+        return voice;
     }
 
     /// <summary>A float32 Tacotron 2 in eval mode with the voice's weights (checked strictly by name and shape).</summary>
@@ -115,13 +115,6 @@ public sealed class Voice
     /// <summary>Synthesis options with the voice's sentence length, draws and pronunciations; the rest as given.</summary>
     public TextSynthesisOptions SynthesisOptions(TextSynthesisOptions? options = null) =>
         (options ?? new TextSynthesisOptions()) with { SentenceMaxLength = Manifest.SentenceMaxLength, Candidates = Manifest.Candidates, Pronunciations = Pronunciations };
-
-    private static string Text(PronunciationDictionary pronunciations)
-    {
-        using var writer = new StringWriter();
-        pronunciations.WriteTo(writer);
-        return writer.ToString();
-    }
 
     private static bool IsFileNameInFolder(string name) =>
         name.Length > 0 && !Path.IsPathRooted(name) && !name.Contains("..", StringComparison.Ordinal);
@@ -187,7 +180,11 @@ public sealed class Voice
             PronunciationsFile = pronunciations is null ? null : manifest.PronunciationsFile ?? DefaultPronunciationsFile,
         };
         if (pronunciations is not null)
-            AtomicFile.WriteAllText(Path.Combine(directory, written.PronunciationsFile!), Text(pronunciations));
+            AtomicFile.Write(Path.Combine(directory, written.PronunciationsFile!), stream =>
+            {
+                using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true);
+                pronunciations.WriteTo(writer);
+            });
         using (var scope = NewDisposeScope())
         {
             var tensors = model.state_dict()

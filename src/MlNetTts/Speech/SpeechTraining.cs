@@ -116,7 +116,7 @@ internal static class SpeechTraining
 
     private static int[] Encode(ReadOnlyMemory<char> text, long row, string what, PronunciationDictionary? pronunciations)
     {
-        var ids = TextEncoder.TextToSequence(pronunciations?.Transcribe(text.ToString()) ?? text.ToString());
+        var ids = TextEncoder.TextToSequence(text.ToString(), pronunciations);
         if (ids.Length == 0)
             throw new ArgumentException($"TextToMel training: row {row} of the {what} has no speakable text ('{text}').", what);
         return ids;

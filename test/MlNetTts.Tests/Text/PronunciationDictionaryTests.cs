@@ -51,6 +51,8 @@ public sealed class PronunciationDictionaryTests
     {
         var ids = TextEncoder.TextToSequence(Dictionary().Transcribe("The navy."));
         CollectionAssert.AreEqual(new[] { "@DH", "@AH0", " ", "@N", "@EY1", "@V", "@IY0", "." }.Select(Symbols.IdOf).ToArray(), ids);
+        CollectionAssert.AreEqual(ids, TextEncoder.TextToSequence("The navy.", Dictionary()));
+        CollectionAssert.AreEqual(TextEncoder.TextToSequence("The navy."), TextEncoder.TextToSequence("The navy.", null));
     }
 
     [TestMethod]
